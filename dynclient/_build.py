@@ -1,0 +1,468 @@
+"""Building the IR from a checked document: names, groups, parameters, responses, pagination.
+
+Anything the runtime cannot represent faithfully is a SpecError naming its JSON pointer;
+nothing is dropped or renamed silently.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Mapping
+from typing import Any, cast
+from urllib.parse import unquote
+
+from ._document import Document, pointer_join, resolve_pointer
+from ._errors import SpecError
+from ._ir import (
+    NO_DEFAULT,
+    ApiSpec,
+    Operation,
+    Pagination,
+    Parameter,
+    ParameterLocation,
+    RequestBody,
+    Response,
+    SchemaRef,
+    SecurityRequirement,
+    SecurityScheme,
+    Server,
+)
+
+__all__ = ["RESERVED_ARGUMENTS", "build_spec", "identifier"]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+#: Keyword arguments of ``call()`` that are not spec parameters.
+RESERVED_ARGUMENTS = frozenset({"body"})
+
+# Supported (location, style) pairs and the style each location defaults to.
+_DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
+_SUPPORTED_STYLES = {
+    "path": {"simple"},
+    "query": {"form", "deepObject"},
+    "header": {"simple"},
+    "cookie": {"form"},
+}
+_SCHEMA_PREFIX = "/components/schemas/"
+_NON_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]")
+
+
+def identifier(text: str) -> str:
+    """The naming rule: every character that cannot be in an identifier becomes ``_``."""
+    return _NON_IDENTIFIER.sub("_", text)
+
+
+def _schema_ref(doc: Mapping[str, Any], pointer: str, raw: Any) -> SchemaRef:
+    if not isinstance(raw, Mapping):
+        if raw is True or raw is False:
+            return SchemaRef(pointer=pointer, raw={}, resolved={} if raw else {"not": {}})
+        raise SpecError("schema must be an object", pointer)
+    resolved: Mapping[str, Any] = raw
+    name: str | None = None
+    seen: set[str] = set()
+    while isinstance(resolved.get("$ref"), str) and len(resolved) == 1:
+        ref = cast(str, resolved["$ref"])
+        if not ref.startswith("#") or ref in seen:
+            break
+        seen.add(ref)
+        target_pointer = unquote(ref[1:])
+        if target_pointer.startswith(_SCHEMA_PREFIX) and name is None:
+            name = target_pointer[len(_SCHEMA_PREFIX) :]
+        target = resolve_pointer(doc, target_pointer, at=pointer)
+        if not isinstance(target, Mapping):
+            break
+        resolved = target
+    return SchemaRef(pointer=pointer, raw=raw, resolved=resolved, name=name)
+
+
+def _deref(doc: Mapping[str, Any], node: Any, pointer: str) -> tuple[Any, str]:
+    """Follow ``$ref`` on a non-schema object (parameter, response, request body)."""
+    seen: set[str] = set()
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if not ref.startswith("#"):
+            raise SpecError(f"remote $ref {ref!r} is not supported for this object", pointer)
+        if ref in seen:
+            raise SpecError(f"$ref cycle: {ref}", pointer)
+        seen.add(ref)
+        pointer = unquote(ref[1:])
+        node = resolve_pointer(doc, pointer, at=pointer)
+    return node, pointer
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _parameter(doc: Mapping[str, Any], raw: Any, pointer: str) -> Parameter:
+    node, pointer = _deref(doc, raw, pointer)
+    if not isinstance(node, Mapping):
+        raise SpecError("parameter must be an object", pointer)
+    name, location = node.get("name"), node.get("in")
+    if not isinstance(name, str) or not name:
+        raise SpecError("parameter without a name", pointer)
+    if location not in _DEFAULT_STYLE:
+        raise SpecError(f"parameter {name!r} has unsupported location {location!r}", pointer)
+    loc = cast(ParameterLocation, location)
+    style = node.get("style", _DEFAULT_STYLE[loc])
+    if style not in _SUPPORTED_STYLES[loc]:
+        raise SpecError(
+            f"parameter {name!r}: style {style!r} is not supported in {loc} "
+            f"(supported: {', '.join(sorted(_SUPPORTED_STYLES[loc]))})",
+            pointer_join(pointer, "style"),
+        )
+    explode = node.get("explode", style == "form")
+    if not isinstance(explode, bool):
+        raise SpecError(f"parameter {name!r}: explode must be a boolean", pointer)
+    if style == "form" and loc == "query" and explode is False:
+        raise SpecError(
+            f"parameter {name!r}: form style without explode (comma-joined) is not supported",
+            pointer_join(pointer, "explode"),
+        )
+    if "content" in node and "schema" not in node:
+        raise SpecError(
+            f"parameter {name!r}: content-encoded parameters are not supported", pointer
+        )
+    if "schema" not in node:
+        raise SpecError(f"parameter {name!r} has no schema", pointer)
+    schema = _schema_ref(doc, pointer_join(pointer, "schema"), node["schema"])
+    required = bool(node.get("required", False))
+    if loc == "path" and not required:
+        raise SpecError(f"path parameter {name!r} must be required", pointer)
+    default = schema.raw.get("default", schema.resolved.get("default", NO_DEFAULT))
+    return Parameter(
+        name=name,
+        location=loc,
+        style=style,
+        explode=explode,
+        required=required,
+        schema=schema,
+        default=default,
+        description=_text(node.get("description")),
+        deprecated=bool(node.get("deprecated", False)),
+        pointer=pointer,
+    )
+
+
+def _pick_media(content: Any, pointer: str) -> tuple[str | None, Any]:
+    """Prefer JSON among a content map's media types; else the first one."""
+    if not isinstance(content, Mapping) or not content:
+        return None, None
+    for media in content:
+        if media == "application/json" or media.endswith("+json"):
+            return media, content[media]
+    media = next(iter(content))
+    return media, content[media]
+
+
+def _request_body(doc: Mapping[str, Any], raw: Any, pointer: str) -> RequestBody | None:
+    if raw is None:
+        return None
+    node, pointer = _deref(doc, raw, pointer)
+    if not isinstance(node, Mapping):
+        raise SpecError("requestBody must be an object", pointer)
+    media, media_obj = _pick_media(node.get("content"), pointer)
+    if media is None:
+        raise SpecError("requestBody has no content", pointer)
+    if not (media == "application/json" or media.endswith("+json")):
+        raise SpecError(
+            f"request body media type {media!r} is not supported (JSON bodies only)",
+            pointer_join(pointer, "content", media),
+        )
+    schema = None
+    if isinstance(media_obj, Mapping) and "schema" in media_obj:
+        schema = _schema_ref(doc, pointer_join(pointer, "content", media, "schema"), media_obj["schema"])
+    return RequestBody(
+        media_type=media,
+        schema=schema,
+        required=bool(node.get("required", False)),
+        description=_text(node.get("description")),
+        pointer=pointer,
+    )
+
+
+def _responses(doc: Mapping[str, Any], raw: Any, pointer: str) -> tuple[Response, ...]:
+    if not isinstance(raw, Mapping):
+        raise SpecError("responses must be an object", pointer)
+    out = []
+    for status, value in raw.items():
+        status = str(status)
+        if not (status == "default" or re.fullmatch(r"[1-5](\d\d|XX)", status.upper())):
+            raise SpecError(f"invalid response status {status!r}", pointer_join(pointer, status))
+        node, rpointer = _deref(doc, value, pointer_join(pointer, status))
+        if not isinstance(node, Mapping):
+            raise SpecError("response must be an object", rpointer)
+        media, media_obj = _pick_media(node.get("content"), rpointer)
+        schema = None
+        if media is not None and isinstance(media_obj, Mapping) and "schema" in media_obj:
+            schema = _schema_ref(
+                doc, pointer_join(rpointer, "content", media, "schema"), media_obj["schema"]
+            )
+        out.append(
+            Response(
+                status=status.upper() if status != "default" else status,
+                description=_text(node.get("description")),
+                media_type=media,
+                schema=schema,
+                pointer=rpointer,
+            )
+        )
+    return tuple(out)
+
+
+def _security(raw: Any, pointer: str) -> tuple[SecurityRequirement, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise SpecError("security must be a list", pointer)
+    reqs = []
+    for i, alt in enumerate(raw):
+        if not isinstance(alt, Mapping):
+            raise SpecError("security requirement must be an object", pointer_join(pointer, i))
+        reqs.append(
+            SecurityRequirement(
+                schemes=tuple((str(k), tuple(str(s) for s in (v or ()))) for k, v in alt.items())
+            )
+        )
+    return tuple(reqs)
+
+
+def _json_path(expr: Any, pointer: str) -> tuple[str, ...]:
+    if not isinstance(expr, str) or not expr.startswith("$."):
+        raise SpecError(f"unsupported pagination path {expr!r} (expected $.a.b)", pointer)
+    return tuple(expr[2:].split("."))
+
+
+def _pagination(
+    doc: Mapping[str, Any], op: Mapping[str, Any], params: tuple[Parameter, ...], pointer: str
+) -> Pagination | None:
+    """Page/limit pagination: Speakeasy's extension says where, Polar's gives the item schema."""
+    speakeasy = op.get("x-speakeasy-pagination")
+    polar = op.get("x-polar-pagination")
+    if speakeasy is None and polar is None:
+        return None
+    names = {p.name for p in params}
+    page = limit = None
+    results: tuple[str, ...] = ("items",)
+    num_pages: tuple[str, ...] | None = None
+    source = "x-speakeasy-pagination" if speakeasy is not None else "x-polar-pagination"
+    if isinstance(speakeasy, Mapping):
+        sp = pointer_join(pointer, "x-speakeasy-pagination")
+        if speakeasy.get("type") != "offsetLimit":
+            raise SpecError(f"pagination type {speakeasy.get('type')!r} is not supported", sp)
+        for item in speakeasy.get("inputs", ()):
+            if isinstance(item, Mapping) and item.get("type") == "page":
+                page = item.get("name")
+            elif isinstance(item, Mapping) and item.get("type") == "limit":
+                limit = item.get("name")
+        outputs = speakeasy.get("outputs", {})
+        results = _json_path(outputs.get("results", "$.items"), sp)
+        if "numPages" in outputs:
+            num_pages = _json_path(outputs["numPages"], sp)
+    if isinstance(polar, Mapping):
+        pp = pointer_join(pointer, "x-polar-pagination")
+        if polar.get("type") != "page_limit":
+            raise SpecError(f"pagination type {polar.get('type')!r} is not supported", pp)
+        page = page or "page"
+        limit = limit or "limit"
+        if num_pages is None:
+            num_pages = ("pagination", "max_page")
+    if not isinstance(page, str) or page not in names:
+        raise SpecError(f"pagination names page parameter {page!r}, which the operation lacks", pointer)
+    if limit is not None and limit not in names:
+        limit = None
+    item_schema = None
+    if isinstance(polar, Mapping) and "item_schema" in polar:
+        item_schema = _schema_ref(
+            doc, pointer_join(pointer, "x-polar-pagination", "item_schema"), polar["item_schema"]
+        )
+    return Pagination(
+        source=source,
+        page_parameter=page,
+        limit_parameter=limit if isinstance(limit, str) else None,
+        results_path=results,
+        num_pages_path=num_pages,
+        item_schema=item_schema,
+    )
+
+
+def _operation(
+    doc: Mapping[str, Any],
+    path: str,
+    method: str,
+    op: Any,
+    shared_params: list[Any],
+    pointer: str,
+) -> Operation:
+    if not isinstance(op, Mapping):
+        raise SpecError("operation must be an object", pointer)
+    op_id = op.get("operationId")
+    if op_id is None:
+        op_id = f"{method}_{path}"
+    if not isinstance(op_id, str) or not op_id.strip():
+        raise SpecError("operationId must be a non-empty string", pointer_join(pointer, "operationId"))
+    segments = [identifier(s) for s in re.split(r"[:.]", op_id) if s]
+    name = identifier(op_id)
+    for seg in segments:
+        if not seg.isidentifier() or keyword.iskeyword(seg):
+            raise SpecError(
+                f"operationId {op_id!r}: segment {seg!r} cannot be a Python name",
+                pointer_join(pointer, "operationId"),
+            )
+    # Path-level parameters apply unless the operation overrides the same (name, in).
+    merged: dict[tuple[str, str], Parameter] = {}
+    for i, raw in enumerate(shared_params):
+        p = _parameter(doc, raw, pointer_join(pointer.rsplit("/", 1)[0], "parameters", i))
+        merged[(p.name, p.location)] = p
+    for i, raw in enumerate(op.get("parameters", ()) or ()):
+        p = _parameter(doc, raw, pointer_join(pointer, "parameters", i))
+        merged[(p.name, p.location)] = p
+    params = tuple(merged.values())
+    seen_names: dict[str, Parameter] = {}
+    for p in params:
+        if p.name in RESERVED_ARGUMENTS:
+            raise SpecError(
+                f"{name}: parameter {p.name!r} clashes with the request-body keyword", p.pointer
+            )
+        if p.name in seen_names:
+            raise SpecError(
+                f"{name}: parameter name {p.name!r} is used in both {seen_names[p.name].location} "
+                f"and {p.location}; keyword arguments would be ambiguous",
+                p.pointer,
+            )
+        seen_names[p.name] = p
+    template_names = set(re.findall(r"{([^{}]+)}", path))
+    path_params = {p.name for p in params if p.location == "path"}
+    if template_names != path_params:
+        missing = sorted(template_names - path_params)
+        extra = sorted(path_params - template_names)
+        detail = "; ".join(
+            part
+            for part in (
+                f"template names {missing} have no path parameter" if missing else "",
+                f"path parameters {extra} are not in the template" if extra else "",
+            )
+            if part
+        )
+        raise SpecError(f"{name}: path {path!r} and its parameters disagree: {detail}", pointer)
+    return Operation(
+        name=name,
+        operation_id=op_id,
+        group=tuple(segments[:-1]),
+        method_name=segments[-1],
+        http_method=method.upper(),
+        path=path,
+        parameters=params,
+        request_body=_request_body(doc, op.get("requestBody"), pointer_join(pointer, "requestBody")),
+        responses=_responses(doc, op.get("responses", {}), pointer_join(pointer, "responses")),
+        security=_security(op.get("security", doc.get("security")), pointer_join(pointer, "security")),
+        summary=_text(op.get("summary")),
+        description=_text(op.get("description")),
+        deprecated=bool(op.get("deprecated", False)),
+        tags=tuple(str(t) for t in op.get("tags", ()) or ()),
+        pagination=_pagination(doc, op, params, pointer),
+        pointer=pointer,
+    )
+
+
+def _servers(doc: Mapping[str, Any]) -> tuple[Server, ...]:
+    raw = doc.get("servers") or [{"url": "/"}]
+    if not isinstance(raw, list):
+        raise SpecError("servers must be a list", "/servers")
+    out = []
+    for i, s in enumerate(raw):
+        if not isinstance(s, Mapping) or not isinstance(s.get("url"), str):
+            raise SpecError("server needs a url", pointer_join("/servers", i))
+        sid = s.get("x-speakeasy-server-id")
+        server_id = sid if isinstance(sid, str) else None
+        out.append(Server(url=s["url"], description=_text(s.get("description")), id=server_id))
+    return tuple(out)
+
+
+def _security_schemes(doc: Mapping[str, Any]) -> tuple[SecurityScheme, ...]:
+    raw = (doc.get("components") or {}).get("securitySchemes") or {}
+    out = []
+    for name, node in raw.items():
+        node, _ = _deref(doc, node, pointer_join("/components/securitySchemes", name))
+        if not isinstance(node, Mapping):
+            raise SpecError("security scheme must be an object", pointer_join("/components/securitySchemes", name))
+        out.append(
+            SecurityScheme(
+                name=name,
+                type=_text(node.get("type")),
+                scheme=node.get("scheme"),
+                bearer_format=node.get("bearerFormat"),
+                location=node.get("in"),
+                parameter_name=node.get("name"),
+                description=_text(node.get("description")),
+            )
+        )
+    return tuple(out)
+
+
+def build_spec(
+    document: Document,
+    *,
+    tags: frozenset[str] | None = None,
+    operations: frozenset[str] | None = None,
+) -> ApiSpec:
+    """The IR for ``document``; ``tags`` / ``operations`` keep only matching operations."""
+    doc = document.data
+    ops: list[Operation] = []
+    by_name: dict[str, Operation] = {}
+    for path, item in (doc.get("paths") or {}).items():
+        ipointer = pointer_join("/paths", path)
+        item, ipointer = _deref(doc, item, ipointer)
+        if not isinstance(item, Mapping):
+            raise SpecError("path item must be an object", ipointer)
+        shared = list(item.get("parameters", ()) or ())
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            raw_op = item[method]
+            opointer = pointer_join(ipointer, method)
+            if tags is not None and not (set(raw_op.get("tags", ()) or ()) & tags):
+                continue
+            op = _operation(doc, path, method, raw_op, shared, opointer)
+            if operations is not None and op.name not in operations and op.operation_id not in operations:
+                continue
+            if op.name in by_name:
+                raise SpecError(
+                    f"duplicate operation name {op.name!r} (operationIds "
+                    f"{by_name[op.name].operation_id!r} and {op.operation_id!r})",
+                    pointer_join(opointer, "operationId"),
+                )
+            by_name[op.name] = op
+            ops.append(op)
+    if operations is not None:
+        unknown = sorted(operations - {o.name for o in ops} - {o.operation_id for o in ops})
+        if unknown:
+            raise SpecError(f"operations not in the spec: {', '.join(unknown)}")
+    _check_groups(ops)
+    info = doc.get("info") or {}
+    return ApiSpec(
+        title=_text(info.get("title")),
+        version=str(info.get("version", "")),
+        openapi=str(doc.get("openapi", "")),
+        servers=_servers(doc),
+        operations=tuple(ops),
+        security_schemes=_security_schemes(doc),
+        document=doc,
+        fingerprint=document.fingerprint,
+        origin=document.origin,
+    )
+
+
+def _check_groups(ops: list[Operation]) -> None:
+    """A group name and a method name may not share a place (``a.b`` op and ``a.b.c`` op)."""
+    methods = {(*op.group, op.method_name): op for op in ops}
+    for op in ops:
+        for i in range(1, len(op.group) + 1):
+            prefix = op.group[:i]
+            if prefix in methods:
+                other = methods[prefix]
+                raise SpecError(
+                    f"operation {other.name!r} and group {'.'.join(prefix)!r} of {op.name!r} "
+                    "would share one attribute",
+                    other.pointer,
+                )

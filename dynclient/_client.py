@@ -1,0 +1,525 @@
+"""``Client`` and ``AsyncClient``: one request/response logic, two ways of waiting.
+
+Everything that decides what goes on the wire or what comes back lives in
+``_ClientBase`` and the sans-IO modules it uses (``_operation``, ``_retry``,
+``_pagination``). The two subclasses only differ where they send, sleep and
+call hooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+import logging
+import os
+import re
+import time
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import httpx
+
+from ._describe import operation_doc, operation_signature
+from ._errors import (
+    DynclientError,
+    SpecError,
+    TimeoutError,
+    TransportError,
+    redact_headers,
+)
+from ._ir import ApiSpec, Operation, Server
+from ._operation import ErrorClasses, PreparedOperation, SpecRuntime, ValidateMode, runtime_for
+from ._pagination import PageCursor
+from ._retry import RetryPolicy, RetryState
+from ._spec import SpecSource, load_spec
+from ._validation import Engine
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "AfterResponse",
+    "AsyncClient",
+    "BeforeRequest",
+    "Client",
+    "OperationGroup",
+    "ResponseValidationWarning",
+]
+
+logger = logging.getLogger("dynclient")
+
+#: 30 s overall, 10 s to connect: finite, so a silent server can never hang a call.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: The environment variable read for the token when ``access_token`` is not given.
+DEFAULT_TOKEN_ENV = "POLAR_ACCESS_TOKEN"
+#: The header that pins the API version when ``api_version`` is set.
+DEFAULT_VERSION_HEADER = "Polar-Version"
+
+BeforeRequest = Callable[[str, httpx.Request], Any]
+AfterResponse = Callable[[str, httpx.Request, httpx.Response], Any]
+
+_USER_AGENT = "dynclient/0.1"
+_BEARER_TYPES = frozenset({"oauth2", "openIdConnect"})
+_DATED_VERSION = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+_Self = TypeVar("_Self", bound="_ClientBase")
+
+
+class ResponseValidationWarning(UserWarning):
+    """Issued instead of ResponseValidationError when ``validate_responses="warn"``."""
+
+
+class _Secret:
+    """Holds the token; its repr and str never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<redacted>"
+
+    __str__ = __repr__
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+
+
+class OperationGroup:
+    """A namespace of operations (``client.customers``), made from operationId segments."""
+
+    def __init__(self, path: tuple[str, ...]) -> None:
+        self._path = path
+
+    def __repr__(self) -> str:
+        names = sorted(k for k in vars(self) if not k.startswith("_"))
+        return f"<operation group {'.'.join(self._path)}: {', '.join(names)}>"
+
+
+def _pick_server(servers: Sequence[Server], server: str | int | None) -> Server:
+    if server is None:
+        return servers[0]
+    if isinstance(server, int):
+        try:
+            return servers[server]
+        except IndexError:
+            raise ValueError(f"server index {server} out of range (the spec has {len(servers)})") from None
+    for s in servers:
+        if s.matches(server):
+            return s
+    known = ", ".join(s.id or s.description or s.url for s in servers)
+    raise ValueError(f"unknown server {server!r}; the spec declares: {known}")
+
+
+class _ClientBase:
+    """State and logic shared by the sync and async clients."""
+
+    _http: Any
+
+    def __init__(
+        self,
+        spec: SpecSource | None = None,
+        *,
+        base_url: str | None = None,
+        server: str | int | None = None,
+        access_token: str | None = None,
+        timeout: float | httpx.Timeout | None = _UNSET,
+        validate_responses: ValidateMode = "strict",
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        api_version: bool | str = False,
+        version_header: str = DEFAULT_VERSION_HEADER,
+        token_env: str = DEFAULT_TOKEN_ENV,
+        before_request: Sequence[BeforeRequest] = (),
+        after_response: Sequence[AfterResponse] = (),
+        log_bodies: bool = False,
+        engine: Engine = "auto",
+    ) -> None:
+        if validate_responses not in ("strict", "warn", "off"):
+            raise ValueError("validate_responses must be 'strict', 'warn' or 'off'")
+        self.operations: ApiSpec = load_spec(spec)
+        self._runtime: SpecRuntime = runtime_for(self.operations, engine)
+        self.errors: ErrorClasses = self._runtime.errors
+        self.server: Server = _pick_server(self.operations.servers, server)
+        self.base_url: str = (base_url or self.server.url).rstrip("/")
+        token = access_token if access_token is not None else os.environ.get(token_env)
+        self._token = _Secret(token) if token else None
+        self._timeout: Any = _UNSET if timeout is _UNSET else timeout
+        self.validate_responses: ValidateMode = validate_responses
+        self.retry: RetryPolicy = retry if retry is not None else RetryPolicy()
+        self._headers: dict[str, str] = {"User-Agent": _USER_AGENT, "Accept": "application/json"}
+        if api_version:
+            version = self.operations.version if api_version is True else str(api_version)
+            if api_version is True and not _DATED_VERSION.match(version):
+                raise ValueError(f"the spec's info.version {version!r} is not a dated version (YYYY-MM)")
+            self._headers[version_header] = version
+        self._headers.update(headers or {})
+        self._before = tuple(before_request)
+        self._after = tuple(after_response)
+        self._log_bodies = log_bodies
+        self._owns_http = True
+        self._attach_groups()
+
+    # -- public, shared -----------------------------------------------------------------
+    @property
+    def spec_version(self) -> str:
+        """The spec's ``info.version``."""
+        return self.operations.version
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the canonical spec document."""
+        return self.operations.fingerprint
+
+    def with_options(
+        self: _Self,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: float | httpx.Timeout | None = _UNSET,
+        validate_responses: ValidateMode | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> _Self:
+        """A client sharing this one's connection pool, with some options changed.
+
+        Closing the derived client leaves the pool open; close the original.
+        """
+        clone = copy.copy(self)
+        clone._owns_http = False
+        if retry is not None:
+            clone.retry = retry
+        if timeout is not _UNSET:
+            clone._timeout = timeout
+        if validate_responses is not None:
+            if validate_responses not in ("strict", "warn", "off"):
+                raise ValueError("validate_responses must be 'strict', 'warn' or 'off'")
+            clone.validate_responses = validate_responses
+        if headers:
+            clone._headers = {**self._headers, **headers}
+        clone._attach_groups()
+        return clone
+
+    def build_request(self, operation: str, /, **arguments: Any) -> httpx.Request:
+        """Validate and build the request ``call()`` would send, without sending it."""
+        return self._request(self._prepared(operation), arguments)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(spec={self.operations.title!r} {self.operations.version!r}, "
+            f"base_url={self.base_url!r}, operations={len(self.operations)}, "
+            f"token={'set' if self._token else 'unset'})"
+        )
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()))
+
+    # -- building -----------------------------------------------------------------------
+    def _prepared(self, operation: str) -> PreparedOperation:
+        if operation not in self.operations:
+            import difflib
+
+            hint = difflib.get_close_matches(operation, self.operations.names, n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise DynclientError(f"unknown operation {operation!r}{suggestion}")
+        return self._runtime.prepared(operation)
+
+    def _auth_headers(self, op: Operation) -> dict[str, str]:
+        if self._token is None or not op.security:
+            return {}
+        schemes = {s.name: s for s in self.operations.security_schemes}
+        for requirement in op.security:
+            for name, _scopes in requirement.schemes:
+                scheme = schemes.get(name)
+                if scheme is None:
+                    continue
+                bearer = scheme.type == "http" and (scheme.scheme or "").lower() == "bearer"
+                if bearer or scheme.type in _BEARER_TYPES:
+                    return {"Authorization": f"Bearer {self._token.reveal()}"}
+                if scheme.type == "apiKey" and scheme.location == "header" and scheme.parameter_name:
+                    return {scheme.parameter_name: self._token.reveal()}
+        return {}
+
+    def _request(self, prep: PreparedOperation, arguments: Mapping[str, Any]) -> httpx.Request:
+        parts = prep.parts(arguments)
+        headers = {**self._headers, **parts.headers, **self._auth_headers(prep.op)}
+        kwargs: dict[str, Any] = {}
+        if self._timeout is not _UNSET:
+            kwargs["timeout"] = self._timeout
+        return self._http.build_request(  # type: ignore[no-any-return]
+            parts.method,
+            self.base_url + parts.path,
+            params=parts.query or None,
+            headers=headers,
+            content=parts.content,
+            **kwargs,
+        )
+
+    # -- the attempt loop's shared decisions ------------------------------------------------
+    def _log_request(self, op: str, request: httpx.Request, attempt: int) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "request %s %s (operation=%s attempt=%d headers=%s)",
+                request.method, request.url, op, attempt, redact_headers(request.headers),
+            )
+            if self._log_bodies and request.content:
+                logger.debug("request body %s: %s", op, request.content[:4096].decode("utf-8", "replace"))
+
+    def _on_transport_error(
+        self, op: str, request: httpx.Request, state: RetryState, exc: httpx.TransportError
+    ) -> float:
+        """Seconds to wait before retrying, or raise the wrapped error."""
+        wait = state.after_error(exc)
+        logger.log(
+            logging.WARNING if wait is None else logging.INFO,
+            "transport error %s %s: %s (operation=%s attempt=%d)",
+            request.method, request.url, type(exc).__name__, op, state.attempt,
+        )
+        if wait is None:
+            cls = TimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
+            raise cls(op, f"{type(exc).__name__}: {exc}", request, state.attempt) from exc
+        return wait
+
+    def _on_response(
+        self, op: str, request: httpx.Request, response: httpx.Response, state: RetryState, started: float
+    ) -> float | None:
+        """Log the response; seconds to wait before retrying it, or None to keep it."""
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        wait = state.after_response(response)
+        logger.debug(
+            "response %s %s -> %d in %.1f ms (operation=%s attempt=%d%s)",
+            request.method, request.url, response.status_code, elapsed_ms, op, state.attempt - (wait is not None),
+            f" retry in {wait:.2f}s" if wait is not None else "",
+        )
+        if self._log_bodies and logger.isEnabledFor(logging.DEBUG):
+            logger.debug("response body %s: %s", op, response.text[:4096])
+        return wait
+
+    def _finish(self, prep: PreparedOperation, response: httpx.Response, attempts: int) -> Any:
+        value, problem = prep.decode(response, self.validate_responses, attempts)
+        if problem is not None:
+            if self.validate_responses == "strict":
+                raise problem
+            logger.warning("%s", problem)
+            warnings.warn(str(problem), ResponseValidationWarning, stacklevel=4)
+        return value
+
+    # -- groups -------------------------------------------------------------------------
+    def _make_method(self, op: Operation) -> Callable[..., Any]:
+        raise NotImplementedError
+
+    def _attach_groups(self) -> None:
+        reserved = set(dir(type(self)))
+        doc = self.operations.document
+        made: dict[tuple[str, ...], OperationGroup] = {}
+        for op in self.operations:
+            target: Any = self
+            for i, segment in enumerate(op.group):
+                if i == 0 and segment in reserved:
+                    raise SpecError(
+                        f"group {segment!r} of {op.name!r} clashes with a client attribute; use call()",
+                        op.pointer,
+                    )
+                key = op.group[: i + 1]
+                node = made.get(key)
+                if node is None:  # fresh groups each time: a with_options() clone never shares them
+                    node = made[key] = OperationGroup(key)
+                    setattr(target, segment, node)
+                target = node
+            if target is self and op.method_name in reserved:
+                raise SpecError(
+                    f"operation {op.name!r} clashes with a client attribute; use call()", op.pointer
+                )
+            method = self._make_method(op)
+            method.__name__ = op.method_name
+            method.__qualname__ = ".".join((*op.group, op.method_name))
+            method.__doc__ = operation_doc(doc, op)
+            method.__signature__ = operation_signature(doc, op)  # type: ignore[attr-defined]
+            setattr(target, op.method_name, method)
+
+
+def _reject_awaitable(result: Any, hook: Any) -> None:
+    if inspect.isawaitable(result):
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+        raise TypeError(f"hook {hook!r} is async; use it with AsyncClient")
+
+
+class Client(_ClientBase):
+    """A synchronous client for every operation of a spec.
+
+    ``client.call("customers_list", limit=10)`` and ``client.customers.list(limit=10)``
+    are the same call. See the README for every option.
+    """
+
+    def __init__(
+        self,
+        spec: SpecSource | None = None,
+        *,
+        http_client: httpx.Client | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(spec, **options)
+        if http_client is not None:
+            self._http = http_client
+            self._owns_http = False
+        else:
+            timeout = DEFAULT_TIMEOUT if self._timeout is _UNSET else self._timeout
+            self._http = httpx.Client(timeout=timeout)
+
+    def _make_method(self, op: Operation) -> Callable[..., Any]:
+        name = op.name
+
+        def method(**arguments: Any) -> Any:
+            return self.call(name, **arguments)
+
+        return method
+
+    def call(self, operation: str, /, **arguments: Any) -> Any:
+        """Call ``operation`` with the spec's parameters as keyword arguments (``body=`` for the body)."""
+        prep = self._prepared(operation)
+        request = self._request(prep, arguments)
+        state = RetryState(self.retry, request.method)
+        name = prep.op.name
+        while True:
+            for hook in self._before:
+                _reject_awaitable(hook(name, request), hook)
+            self._log_request(name, request, state.attempt)
+            started = time.perf_counter()
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as exc:
+                time.sleep(self._on_transport_error(name, request, state, exc))
+                continue
+            for after in self._after:
+                _reject_awaitable(after(name, request, response), after)
+            wait = self._on_response(name, request, response, state, started)
+            if wait is None:
+                return self._finish(prep, response, state.attempt)
+            response.close()
+            time.sleep(wait)
+
+    def invoke(self, operation: str, /, **arguments: Any) -> Any:
+        """Untyped escape hatch: ``call()`` for operation names known only at run time."""
+        return self.call(operation, **arguments)
+
+    def pages(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> Iterator[Any]:
+        """Each page of a paginated operation, from ``page`` (default 1) to the last."""
+        cursor = PageCursor(self.operations[self._prepared(operation).op.name], arguments, max_pages)
+        while not cursor.done:
+            result = self.call(operation, **cursor.arguments())
+            cursor.advance(result)
+            yield result
+
+    def paginate(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> Iterator[Any]:
+        """Every item of a paginated operation, across pages, in order."""
+        cursor = PageCursor(self.operations[self._prepared(operation).op.name], arguments, max_pages)
+        while not cursor.done:
+            yield from cursor.advance(self.call(operation, **cursor.arguments()))
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncClient(_ClientBase):
+    """The asynchronous twin of ``Client``: same surface, ``await`` on each call."""
+
+    def __init__(
+        self,
+        spec: SpecSource | None = None,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(spec, **options)
+        if http_client is not None:
+            self._http = http_client
+            self._owns_http = False
+        else:
+            timeout = DEFAULT_TIMEOUT if self._timeout is _UNSET else self._timeout
+            self._http = httpx.AsyncClient(timeout=timeout)
+
+    def _make_method(self, op: Operation) -> Callable[..., Any]:
+        name = op.name
+
+        async def method(**arguments: Any) -> Any:
+            return await self.call(name, **arguments)
+
+        return method
+
+    async def call(self, operation: str, /, **arguments: Any) -> Any:
+        """Call ``operation`` with the spec's parameters as keyword arguments (``body=`` for the body)."""
+        prep = self._prepared(operation)
+        request = self._request(prep, arguments)
+        state = RetryState(self.retry, request.method)
+        name = prep.op.name
+        while True:
+            for hook in self._before:
+                await _maybe_await(hook(name, request))
+            self._log_request(name, request, state.attempt)
+            started = time.perf_counter()
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                await asyncio.sleep(self._on_transport_error(name, request, state, exc))
+                continue
+            for after in self._after:
+                await _maybe_await(after(name, request, response))
+            wait = self._on_response(name, request, response, state, started)
+            if wait is None:
+                return self._finish(prep, response, state.attempt)
+            await response.aclose()
+            await asyncio.sleep(wait)
+
+    async def invoke(self, operation: str, /, **arguments: Any) -> Any:
+        """Untyped escape hatch: ``call()`` for operation names known only at run time."""
+        return await self.call(operation, **arguments)
+
+    async def pages(
+        self, operation: str, /, *, max_pages: int | None = None, **arguments: Any
+    ) -> AsyncIterator[Any]:
+        """Each page of a paginated operation (``async for``)."""
+        cursor = PageCursor(self.operations[self._prepared(operation).op.name], arguments, max_pages)
+        while not cursor.done:
+            result = await self.call(operation, **cursor.arguments())
+            cursor.advance(result)
+            yield result
+
+    async def paginate(
+        self, operation: str, /, *, max_pages: int | None = None, **arguments: Any
+    ) -> AsyncIterator[Any]:
+        """Every item of a paginated operation (``async for``)."""
+        cursor = PageCursor(self.operations[self._prepared(operation).op.name], arguments, max_pages)
+        while not cursor.done:
+            for item in cursor.advance(await self.call(operation, **cursor.arguments())):
+                yield item
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+async def _maybe_await(result: Any) -> None:
+    if inspect.isawaitable(result):
+        await result
+

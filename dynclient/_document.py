@@ -1,0 +1,221 @@
+"""Reading an OpenAPI document safely: JSON or YAML, size and depth limits, `$ref` checks.
+
+Nothing here executes code from the document (YAML is read with the safe loader),
+and nothing is fetched unless the caller passed a URL itself or allowed remote refs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import yaml
+
+from ._errors import SpecError
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_DEPTH",
+    "Document",
+    "escape_pointer_token",
+    "fingerprint",
+    "load_document",
+    "pointer_join",
+    "pointer_to_fragment",
+    "resolve_pointer",
+]
+
+#: Largest document accepted by default (bytes). Polar's full spec is ~2.7 MB.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+#: Deepest nesting of objects/arrays accepted by default. Polar's full spec nests ~20 deep.
+DEFAULT_MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed, checked OpenAPI document and where it came from."""
+
+    data: dict[str, Any]
+    origin: str
+    fingerprint: str
+
+
+def fingerprint(data: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON form (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def escape_pointer_token(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer_join(base: str, *tokens: str | int) -> str:
+    return base + "".join("/" + escape_pointer_token(str(t)) for t in tokens)
+
+
+def pointer_to_fragment(pointer: str) -> str:
+    """A JSON pointer as a URI fragment (percent-encoding characters such as ``{``)."""
+    return "#" + quote(pointer, safe="/~!$&'()*+,;=:@-._")
+
+
+def resolve_pointer(data: Any, pointer: str, *, at: str = "") -> Any:
+    """Follow a local JSON pointer (``/components/schemas/X``); SpecError if it leads nowhere."""
+    if pointer == "":
+        return data
+    if not pointer.startswith("/"):
+        raise SpecError(f"$ref pointer {pointer!r} is not a JSON pointer", at)
+    node = data
+    for raw in pointer[1:].split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise SpecError(f"$ref to nowhere: #{pointer}", at)
+    return node
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """The safe loader, which refuses tags that construct Python objects."""
+
+
+def _parse(text: str, origin: str) -> Any:
+    stripped = text.lstrip()
+    if stripped.startswith("{") or stripped.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpecError(f"{origin}: invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    try:
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{origin}: invalid or unsafe YAML: {exc}".splitlines()[0]) from None
+
+
+def _check_depth(data: Any, max_depth: int) -> None:
+    stack: list[tuple[Any, int, str]] = [(data, 1, "")]
+    while stack:
+        node, depth, pointer = stack.pop()
+        if depth > max_depth:
+            raise SpecError(f"document nests deeper than the limit of {max_depth}", pointer)
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(v, (dict, list)):
+                    stack.append((v, depth + 1, pointer_join(pointer, k)))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, (dict, list)):
+                    stack.append((v, depth + 1, pointer_join(pointer, i)))
+
+
+def iter_refs(data: Any) -> Iterator[tuple[str, str]]:
+    """Every ``$ref`` string in the document with the pointer of the object holding it."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, pointer = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                yield ref, pointer
+            for k, v in node.items():
+                if isinstance(v, (dict, list)):
+                    stack.append((v, pointer_join(pointer, k)))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, (dict, list)):
+                    stack.append((v, pointer_join(pointer, i)))
+
+
+def _check_refs(data: dict[str, Any], allow_remote_refs: bool) -> None:
+    for ref, at in iter_refs(data):
+        if not ref.startswith("#"):
+            if allow_remote_refs:
+                continue
+            raise SpecError(
+                f"remote $ref {ref!r} refused (pass allow_remote_refs=True to permit it)", at
+            )
+        pointer = unquote(ref[1:])
+        seen = {at}
+        target = resolve_pointer(data, pointer, at=at)
+        # A pure alias chain (an object that is only a $ref) must end somewhere.
+        while isinstance(target, Mapping) and set(target) == {"$ref"}:
+            if pointer in seen:
+                raise SpecError(f"$ref cycle with no schema between: {ref}", at)
+            seen.add(pointer)
+            nxt = target["$ref"]
+            if not isinstance(nxt, str) or not nxt.startswith("#"):
+                break
+            pointer = unquote(nxt[1:])
+            target = resolve_pointer(data, pointer, at=at)
+
+
+def load_document(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    allow_remote_refs: bool = False,
+    fetch: bool = True,
+) -> Document:
+    """Read ``source`` (a path, an http(s) URL, or a parsed mapping) and check it.
+
+    URLs are fetched with httpx only because the caller passed one explicitly.
+    """
+    if isinstance(source, Mapping):
+        data: Any = json.loads(json.dumps(source))  # private deep copy, JSON-only values
+        origin = "<mapping>"
+    else:
+        text_source = os.fspath(source)
+        if text_source.startswith(("http://", "https://")):
+            if not fetch:
+                raise SpecError(f"fetching {text_source} is not allowed here")
+            data, origin = _fetch(text_source, max_bytes), text_source
+        else:
+            path = Path(text_source)
+            try:
+                size = path.stat().st_size
+            except OSError as exc:
+                raise SpecError(f"cannot read spec {text_source!r}: {exc.strerror}") from None
+            if size > max_bytes:
+                raise SpecError(f"{text_source}: {size} bytes exceeds the size limit of {max_bytes}")
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise SpecError(f"cannot read spec {text_source!r}: {exc}") from None
+            data, origin = _parse(text, text_source), text_source
+    if not isinstance(data, dict):
+        raise SpecError(f"{origin}: an OpenAPI document must be an object, not {type(data).__name__}")
+    _check_depth(data, max_depth)
+    version = data.get("openapi")
+    if not isinstance(version, str) or not version.startswith("3."):
+        raise SpecError(f"{origin}: not an OpenAPI 3.x document (openapi={version!r})", "/openapi")
+    if not isinstance(data.get("paths", {}), dict):
+        raise SpecError(f"{origin}: paths must be an object", "/paths")
+    _check_refs(data, allow_remote_refs)
+    return Document(data=data, origin=origin, fingerprint=fingerprint(data))
+
+
+def _fetch(url: str, max_bytes: int) -> Any:
+    import httpx
+
+    try:
+        with httpx.Client(timeout=30.0, follow_redirects=True) as http, http.stream("GET", url) as resp:
+            resp.raise_for_status()
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in resp.iter_bytes():
+                total += len(chunk)
+                if total > max_bytes:
+                    raise SpecError(f"{url}: more than the size limit of {max_bytes} bytes")
+                chunks.append(chunk)
+    except httpx.HTTPError as exc:
+        raise SpecError(f"cannot fetch spec {url}: {exc}") from None
+    return _parse(b"".join(chunks).decode("utf-8", errors="replace"), url)

@@ -1,0 +1,269 @@
+"""The intermediate representation: plain frozen dataclasses built once from a spec.
+
+The runtime client, the stub renderer, the CLI and the spec differ all read this,
+so they can never disagree on a name, a parameter or a response.
+
+Schemas stay JSON (``Mapping``) and are addressed by their JSON pointer in the
+document, which is how validators are compiled and cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+__all__ = [
+    "NO_DEFAULT",
+    "ApiSpec",
+    "Operation",
+    "Pagination",
+    "Parameter",
+    "ParameterLocation",
+    "RequestBody",
+    "Response",
+    "SchemaRef",
+    "SecurityRequirement",
+    "SecurityScheme",
+    "Server",
+]
+
+ParameterLocation = Literal["path", "query", "header", "cookie"]
+
+
+class _NoDefault:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: Marks a parameter whose schema declares no default.
+NO_DEFAULT: Final = _NoDefault()
+
+
+@dataclass(frozen=True)
+class SchemaRef:
+    """A schema and where it lives: ``pointer`` is its JSON pointer in the document.
+
+    ``resolved`` follows a top-level ``$ref`` chain; ``name`` is the component name
+    when the schema is (or refers to) ``#/components/schemas/<name>``.
+    """
+
+    pointer: str
+    raw: Mapping[str, Any]
+    resolved: Mapping[str, Any]
+    name: str | None = None
+
+    @property
+    def title(self) -> str | None:
+        title = self.resolved.get("title")
+        return title if isinstance(title, str) else self.name
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: ParameterLocation
+    style: str
+    explode: bool
+    required: bool
+    schema: SchemaRef
+    default: Any = NO_DEFAULT
+    description: str = ""
+    deprecated: bool = False
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
+class RequestBody:
+    media_type: str
+    schema: SchemaRef | None
+    required: bool
+    description: str = ""
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
+class Response:
+    """One declared response. ``status`` is ``"200"``, ``"4XX"`` or ``"default"``."""
+
+    status: str
+    description: str
+    media_type: str | None
+    schema: SchemaRef | None
+    pointer: str = ""
+
+    @property
+    def schema_title(self) -> str | None:
+        return self.schema.title if self.schema is not None else None
+
+    @property
+    def is_error(self) -> bool:
+        return self.status[:1] in ("4", "5")
+
+    def matches(self, status_code: int) -> bool:
+        if self.status == "default":
+            return True
+        if self.status.upper().endswith("XX"):
+            return str(status_code)[:1] == self.status[:1]
+        return self.status == str(status_code)
+
+
+@dataclass(frozen=True)
+class SecurityRequirement:
+    """One alternative of an operation's ``security`` list: scheme name -> scopes."""
+
+    schemes: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(s for _, scopes in self.schemes for s in scopes)
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    name: str
+    type: str
+    scheme: str | None = None
+    bearer_format: str | None = None
+    location: str | None = None  # for apiKey: header/query/cookie
+    parameter_name: str | None = None  # for apiKey
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Page/limit pagination read from ``x-polar-pagination`` / ``x-speakeasy-pagination``."""
+
+    source: str
+    page_parameter: str
+    limit_parameter: str | None
+    results_path: tuple[str, ...]
+    num_pages_path: tuple[str, ...] | None
+    item_schema: SchemaRef | None = None
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    description: str = ""
+    id: str | None = None
+
+    def matches(self, key: str) -> bool:
+        """``key`` picks this server by its id, its description or its URL."""
+        k = key.lower()
+        return k in {
+            (self.id or "").lower(),
+            self.description.lower(),
+            self.url.lower().rstrip("/"),
+        } or (bool(self.description) and self.description.lower().split()[0] == k)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One callable operation. ``name`` is the operationId with non-identifier characters as ``_``."""
+
+    name: str
+    operation_id: str
+    group: tuple[str, ...]
+    method_name: str
+    http_method: str
+    path: str
+    parameters: tuple[Parameter, ...]
+    request_body: RequestBody | None
+    responses: tuple[Response, ...]
+    security: tuple[SecurityRequirement, ...]
+    summary: str = ""
+    description: str = ""
+    deprecated: bool = False
+    tags: tuple[str, ...] = ()
+    pagination: Pagination | None = None
+    pointer: str = ""
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    @property
+    def success_responses(self) -> tuple[Response, ...]:
+        return tuple(r for r in self.responses if r.status[:1] in ("2", "3"))
+
+    @property
+    def error_responses(self) -> tuple[Response, ...]:
+        return tuple(r for r in self.responses if r.is_error)
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for req in self.security:
+            for s in req.scopes:
+                seen.setdefault(s)
+        return tuple(seen)
+
+    def response_for(self, status_code: int) -> Response | None:
+        """The declared response for a status: exact code, then ``NXX``, then ``default``."""
+        exact = str(status_code)
+        for r in self.responses:
+            if r.status == exact:
+                return r
+        for r in self.responses:
+            if r.status.upper() == f"{exact[0]}XX":
+                return r
+        for r in self.responses:
+            if r.status == "default":
+                return r
+        return None
+
+
+@dataclass(frozen=True, eq=False)
+class ApiSpec:
+    """A whole loaded spec: metadata, servers, operations, and the document they point into."""
+
+    title: str
+    version: str
+    openapi: str
+    servers: tuple[Server, ...]
+    operations: tuple[Operation, ...]
+    security_schemes: tuple[SecurityScheme, ...]
+    document: Mapping[str, Any] = field(repr=False, compare=False)
+    fingerprint: str = ""
+    origin: str = ""
+    _by_name: Mapping[str, Operation] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "_by_name", MappingProxyType({op.name: op for op in self.operations})
+        )
+
+    def __getitem__(self, name: str) -> Operation:
+        return self._by_name[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self) -> Any:
+        return iter(self.operations)
+
+    def __len__(self) -> int:
+        return len(self.operations)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(op.name for op in self.operations)
+
+    @property
+    def error_titles(self) -> tuple[str, ...]:
+        """Schema titles of every error response, in first-seen order."""
+        seen: dict[str, None] = {}
+        for op in self.operations:
+            for r in op.error_responses:
+                if r.schema_title:
+                    seen.setdefault(r.schema_title)
+        return tuple(seen)

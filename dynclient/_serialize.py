@@ -1,0 +1,79 @@
+"""Parameter serialization per OpenAPI style/explode, value-driven and validated beforehand.
+
+Supported: path ``simple``; query ``form`` (explode) and ``deepObject``; header ``simple``;
+cookie ``form``. Unsupported styles are refused when the spec is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+__all__ = ["json_body", "path_value", "query_pairs", "scalar", "simple_value"]
+
+
+def scalar(value: Any) -> str:
+    """One primitive as it appears in a URL or header: booleans as ``true``/``false``."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 2**53 else repr(value)
+    if isinstance(value, (dict, list, tuple)):
+        raise TypeError(f"cannot serialize nested value {value!r} here")
+    return str(value)
+
+
+def simple_value(value: Any, explode: bool) -> str:
+    """``simple`` style (unencoded): arrays comma-joined, objects as k,v or k=v pairs."""
+    if isinstance(value, Mapping):
+        sep = "=" if explode else ","
+        return ",".join(f"{k}{sep}{scalar(v)}" for k, v in value.items())
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return ",".join(scalar(v) for v in value)
+    return scalar(value)
+
+
+def path_value(value: Any, explode: bool) -> str:
+    """A path value, percent-encoded so ``/``, ``?``, ``#`` and dot-segments cannot change the path."""
+    if isinstance(value, Mapping) or (isinstance(value, Sequence) and not isinstance(value, str)):
+        items = value.items() if isinstance(value, Mapping) else [(None, v) for v in value]
+        sep = "=" if explode else ","
+        parts = [
+            (f"{quote(str(k), safe='')}{sep}" if k is not None else "") + quote(scalar(v), safe="")
+            for k, v in items
+        ]
+        encoded = ",".join(parts)
+    else:
+        encoded = quote(scalar(value), safe="")
+    if encoded.strip(".") == "":
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+def query_pairs(name: str, style: str, value: Any) -> list[tuple[str, str]]:
+    """``form`` explode: arrays as repeated keys, objects as their own keys; ``deepObject``: ``name[key]``."""
+    if style == "deepObject":
+        if not isinstance(value, Mapping):
+            raise TypeError(f"deepObject parameter {name!r} needs an object, got {type(value).__name__}")
+        pairs: list[tuple[str, str]] = []
+        for key, item in value.items():
+            if isinstance(item, Sequence) and not isinstance(item, str):
+                pairs.extend((f"{name}[{key}]", scalar(v)) for v in item)
+            else:
+                pairs.append((f"{name}[{key}]", scalar(item)))
+        return pairs
+    if isinstance(value, Mapping):
+        return [(str(k), scalar(v)) for k, v in value.items()]
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [(name, scalar(v)) for v in value]
+    return [(name, scalar(value))]
+
+
+def json_body(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
