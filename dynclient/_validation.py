@@ -40,8 +40,15 @@ Engine = Literal["auto", "rs", "python"]
 
 _draft_one_of = Draft202012Validator.VALIDATORS["oneOf"]
 _FORMAT_CHECKER = FormatChecker(formats=())
+
+
+def _strings_only(check: Callable[[str], bool]) -> Callable[[object], bool]:
+    """Formats constrain strings only (python-jsonschema also calls checkers for other types)."""
+    return lambda value: not isinstance(value, str) or check(value)
+
+
 for _name, _fn in FORMATS.items():
-    _FORMAT_CHECKER.checks(_name)(cast(Any, _fn))
+    _FORMAT_CHECKER.checks(_name)(cast(Any, _strings_only(_fn)))
 
 
 def _discriminated_one_of(
