@@ -94,7 +94,7 @@ _UNSET: Any = _Unset()
 
 
 class OperationGroup:
-    """A namespace of operations (``client.customers``), made from operationId segments."""
+    """A namespace of operations (``client.<group>``), made from operationId segments."""
 
     def __init__(self, path: tuple[str, ...]) -> None:
         self._path = path
@@ -355,7 +355,7 @@ def _reject_awaitable(result: Any, hook: Any) -> None:
 class Client(_ClientBase):
     """A synchronous client for every operation of a spec.
 
-    ``client.call("customers_list", limit=10)`` and ``client.customers.list(limit=10)``
+    ``client.call("pets_list", limit=10)`` and ``client.pets.list(limit=10)``
     are the same call. See the README for every option.
     """
 

@@ -17,7 +17,7 @@ _PY = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", 
 
 
 def describe_schema(doc: Mapping[str, Any], schema: Any, depth: int = 0) -> str:
-    """``str``, ``int``, ``list[CustomerSortProperty]``, ``CustomerCreate``, ``str | None``..."""
+    """``str``, ``int``, ``list[SortProperty]``, ``PetCreate``, ``str | None``..."""
     if not isinstance(schema, Mapping):
         return "Any"
     ref = schema.get("$ref")

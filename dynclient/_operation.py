@@ -82,7 +82,8 @@ class PreparedOperation:
             {"body"} if op.request_body is not None and op.request_body.required else set()
         )
         self._location: dict[str, str] = {p.name: p.location for p in op.parameters}
-        self._location["body"] = "body"
+        if op.request_body is not None:
+            self._location["body"] = "body"
         # path template -> literal pieces and parameter names, split once
         self._path_pieces: list[tuple[str, str | None]] = []
         pos = 0
@@ -94,6 +95,10 @@ class PreparedOperation:
         self._responses: dict[str, Compiled] = {}
         body = op.request_body
         self._body_json = body is not None and bool(_JSON_MEDIA.match(body.media_type))
+        # an operation answering with something other than JSON (e.g. text/csv) must say so in
+        # Accept, or a content-negotiating server answers 406; JSON-only ones keep the default
+        media = list(dict.fromkeys(r.media_type for r in op.responses if r.media_type))
+        self._accept = ", ".join(media) if any(not _JSON_MEDIA.match(m) for m in media) else None
 
     # -- inputs --------------------------------------------------------------------------
     def _input_validator(self) -> Compiled:
@@ -173,6 +178,8 @@ class PreparedOperation:
         if "body" in values:
             content = json_body(values["body"])
             headers["Content-Type"] = self.op.request_body.media_type if self.op.request_body else "application/json"
+        if self._accept is not None:
+            headers["Accept"] = self._accept
         return RequestParts(self.op.http_method, path, query, headers, content)
 
     # -- outputs -------------------------------------------------------------------------

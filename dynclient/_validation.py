@@ -235,7 +235,10 @@ class Compiled:
 
     def is_valid(self, instance: Any) -> bool:
         if self._fast is not None:
-            return self._fast(instance)
+            try:
+                return self._fast(instance)
+            except (ValueError, TypeError):  # a value JSON cannot hold (e.g. a UUID object)
+                return False
         return bool(self._python().is_valid(instance))
 
     def errors(self, instance: Any, prefix: str = "") -> list[FieldError]:
