@@ -29,7 +29,7 @@ from ._ir import (
     Server,
 )
 
-__all__ = ["RESERVED_ARGUMENTS", "build_spec", "identifier"]
+__all__ = ["FORM_MEDIA", "RESERVED_ARGUMENTS", "build_spec", "identifier"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 #: Keyword arguments of ``call()`` that are not spec parameters.
@@ -44,6 +44,8 @@ _SUPPORTED_STYLES = {
     "cookie": {"form"},
 }
 _SCHEMA_PREFIX = "/components/schemas/"
+#: The one non-JSON request body media type supported (flat objects, form-encoded).
+FORM_MEDIA = "application/x-www-form-urlencoded"
 _NON_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]")
 
 
@@ -164,9 +166,9 @@ def _request_body(doc: Mapping[str, Any], raw: Any, pointer: str) -> RequestBody
     media, media_obj = _pick_media(node.get("content"), pointer)
     if media is None:
         raise SpecError("requestBody has no content", pointer)
-    if not (media == "application/json" or media.endswith("+json")):
+    if not (media == "application/json" or media.endswith("+json") or media == FORM_MEDIA):
         raise SpecError(
-            f"request body media type {media!r} is not supported (JSON bodies only)",
+            f"request body media type {media!r} is not supported (JSON and {FORM_MEDIA} only)",
             pointer_join(pointer, "content", media),
         )
     schema = None
@@ -210,15 +212,22 @@ def _responses(doc: Mapping[str, Any], raw: Any, pointer: str) -> tuple[Response
     return tuple(out)
 
 
-def _security(raw: Any, pointer: str) -> tuple[SecurityRequirement, ...]:
+def _security(doc: Mapping[str, Any], raw: Any, pointer: str) -> tuple[SecurityRequirement, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
         raise SpecError("security must be a list", pointer)
+    declared = (doc.get("components") or {}).get("securitySchemes") or {}
     reqs = []
     for i, alt in enumerate(raw):
         if not isinstance(alt, Mapping):
             raise SpecError("security requirement must be an object", pointer_join(pointer, i))
+        for scheme in alt:
+            if scheme not in declared:
+                raise SpecError(
+                    f"security requirement names scheme {scheme!r}, which components.securitySchemes lacks",
+                    pointer_join(pointer, i, scheme),
+                )
         reqs.append(
             SecurityRequirement(
                 schemes=tuple((str(k), tuple(str(s) for s in (v or ()))) for k, v in alt.items())
@@ -355,7 +364,11 @@ def _operation(
         parameters=params,
         request_body=_request_body(doc, op.get("requestBody"), pointer_join(pointer, "requestBody")),
         responses=_responses(doc, op.get("responses", {}), pointer_join(pointer, "responses")),
-        security=_security(op.get("security", doc.get("security")), pointer_join(pointer, "security")),
+        security=_security(
+            doc,
+            op.get("security", doc.get("security")),
+            pointer_join(pointer, "security") if "security" in op else "/security",
+        ),
         summary=_text(op.get("summary")),
         description=_text(op.get("description")),
         deprecated=bool(op.get("deprecated", False)),
@@ -415,15 +428,26 @@ def build_spec(
         item, ipointer = _deref(doc, item, ipointer)
         if not isinstance(item, Mapping):
             raise SpecError("path item must be an object", ipointer)
-        shared = list(item.get("parameters", ()) or ())
+        shared = item.get("parameters", []) or []
         for method in HTTP_METHODS:
             if method not in item:
                 continue
             raw_op = item[method]
             opointer = pointer_join(ipointer, method)
-            if tags is not None and not (set(raw_op.get("tags", ()) or ()) & tags):
+            if not isinstance(raw_op, Mapping):
+                raise SpecError("operation must be an object", opointer)
+            op_tags = raw_op.get("tags", []) or []
+            if not isinstance(op_tags, list) or not all(isinstance(t, str) for t in op_tags):
+                raise SpecError("tags must be a list of strings", pointer_join(opointer, "tags"))
+            if tags is not None and not (set(op_tags) & tags):
                 continue
-            op = _operation(doc, path, method, raw_op, shared, opointer)
+            if not isinstance(raw_op.get("parameters", []) or [], list) or not isinstance(shared, list):
+                raise SpecError("parameters must be a list", pointer_join(opointer, "parameters"))
+            try:
+                op = _operation(doc, path, method, raw_op, shared, opointer)
+            except (TypeError, AttributeError, ValueError, KeyError) as exc:
+                # a shape this builder does not expect: still a SpecError naming the operation
+                raise SpecError(f"malformed operation: {type(exc).__name__}: {exc}", opointer) from None
             if operations is not None and op.name not in operations and op.operation_id not in operations:
                 continue
             if op.name in by_name:
@@ -440,6 +464,8 @@ def build_spec(
             raise SpecError(f"operations not in the spec: {', '.join(unknown)}")
     _check_groups(ops)
     info = doc.get("info") or {}
+    if not isinstance(info, Mapping):
+        raise SpecError("info must be an object", "/info")
     return ApiSpec(
         title=_text(info.get("title")),
         version=str(info.get("version", "")),

@@ -6,6 +6,7 @@ and nothing is fetched unless the caller passed a URL itself or allowed remote r
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
@@ -84,20 +85,59 @@ def resolve_pointer(data: Any, pointer: str, *, at: str = "") -> Any:
 
 
 class _SafeLoader(yaml.SafeLoader):
-    """The safe loader, which refuses tags that construct Python objects."""
+    """The safe loader, which refuses tags that construct Python objects, and aliases.
+
+    YAML aliases (``*name``, also ``<<: *name`` merges) are refused: OpenAPI has ``$ref``
+    for reuse, and nested aliases are how a few hundred bytes expand to gigabytes.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event: yaml.AliasEvent = self.peek_event()  # type: ignore[no-untyped-call]
+            line = event.start_mark.line + 1 if event.start_mark is not None else "?"
+            raise SpecError(
+                f"YAML alias *{event.anchor} at line {line} is not supported "
+                "(use $ref for reuse)"
+            )
+        return super().compose_node(parent, index)
+
+
+def _jsonify(node: Any, pointer: str = "") -> Any:
+    """YAML values as JSON values: int keys (``200:``) become strings, dates ISO strings;
+    anything JSON cannot hold (binary, sets, ...) is refused."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for k, v in node.items():
+            if isinstance(k, bool) or not isinstance(k, (str, int)):
+                raise SpecError(f"mapping key {k!r} is not a string", pointer)
+            out[str(k)] = _jsonify(v, pointer_join(pointer, str(k)))
+        return out
+    if isinstance(node, list):
+        return [_jsonify(v, pointer_join(pointer, i)) for i, v in enumerate(node)]
+    if node is None or isinstance(node, (str, int, float, bool)):
+        return node
+    if isinstance(node, (datetime.date, datetime.datetime)):
+        return node.isoformat()
+    raise SpecError(f"a YAML {type(node).__name__} value cannot appear in an OpenAPI document", pointer)
 
 
 def _parse(text: str, origin: str) -> Any:
     stripped = text.lstrip()
-    if stripped.startswith("{") or stripped.startswith("["):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SpecError(f"{origin}: invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{origin}: invalid or unsafe YAML: {exc}".splitlines()[0]) from None
+        if stripped.startswith("{") or stripped.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise SpecError(
+                    f"{origin}: invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                ) from None
+        try:
+            data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            raise SpecError(f"{origin}: invalid or unsafe YAML: {exc}".splitlines()[0]) from None
+        return _jsonify(data)
+    except RecursionError:
+        raise SpecError(f"{origin}: document nests too deeply to parse") from None
 
 
 def _check_depth(data: Any, max_depth: int) -> None:
@@ -134,27 +174,70 @@ def iter_refs(data: Any) -> Iterator[tuple[str, str]]:
                     stack.append((v, pointer_join(pointer, i)))
 
 
+def _alias_target(data: dict[str, Any], ref: str, at: str, ends: set[str]) -> None:
+    """Follow a chain of pure aliases (objects that are only a ``$ref``) to its end.
+
+    ``ends`` remembers pointers already known to end, so long chains cost O(n) overall.
+    """
+    pointer = unquote(ref[1:])
+    chain: list[str] = []
+    while pointer not in ends:
+        if pointer in chain:
+            cycle = " -> ".join(["#" + p for p in chain] + ["#" + pointer])
+            raise SpecError(f"$ref cycle with no schema between: {cycle}", at)
+        chain.append(pointer)
+        target = resolve_pointer(data, pointer, at=at)
+        if not (isinstance(target, Mapping) and set(target) == {"$ref"} and isinstance(target["$ref"], str)):
+            break
+        nxt = target["$ref"]
+        if not nxt.startswith("#"):
+            break  # a remote ref; reported where it stands
+        pointer = unquote(nxt[1:])
+    ends.update(chain)
+
+
 def _check_refs(data: dict[str, Any], allow_remote_refs: bool) -> None:
+    ends: set[str] = set()
     for ref, at in iter_refs(data):
         if not ref.startswith("#"):
             if allow_remote_refs:
-                continue
+                raise SpecError(
+                    f"remote $ref {ref!r}: loading remote references is not supported yet; "
+                    "bundle the document into one file first",
+                    at,
+                )
             raise SpecError(
-                f"remote $ref {ref!r} refused (pass allow_remote_refs=True to permit it)", at
+                f"remote $ref {ref!r} refused (nothing is fetched implicitly; bundle the document into one file)", at
             )
-        pointer = unquote(ref[1:])
-        seen = {at}
-        target = resolve_pointer(data, pointer, at=at)
-        # A pure alias chain (an object that is only a $ref) must end somewhere.
-        while isinstance(target, Mapping) and set(target) == {"$ref"}:
-            if pointer in seen:
-                raise SpecError(f"$ref cycle with no schema between: {ref}", at)
-            seen.add(pointer)
-            nxt = target["$ref"]
-            if not isinstance(nxt, str) or not nxt.startswith("#"):
-                break
-            pointer = unquote(nxt[1:])
-            target = resolve_pointer(data, pointer, at=at)
+        _alias_target(data, ref, at, ends)
+    _check_shapes(data)
+
+
+def _check_shapes(data: dict[str, Any]) -> None:
+    """``$ref`` values that are not strings, and discriminator mappings that lead nowhere."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, pointer = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref is not None and not isinstance(ref, (str, dict)):
+                raise SpecError(f"$ref must be a string, not {type(ref).__name__}", pointer_join(pointer, "$ref"))
+            disc = node.get("discriminator")
+            if isinstance(disc, dict) and isinstance(disc.get("mapping"), dict):
+                for key, target in disc["mapping"].items():
+                    if isinstance(target, str) and target.startswith("#"):
+                        where = pointer_join(pointer, "discriminator", "mapping", key)
+                        resolve_pointer(data, unquote(target[1:]), at=where)
+            for k, v in node.items():
+                if isinstance(v, (dict, list)):
+                    stack.append((v, pointer_join(pointer, k)))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, (dict, list)):
+                    stack.append((v, pointer_join(pointer, i)))
+
+
+_OBJECT_FIELDS = ("info", "paths", "components", "webhooks")
 
 
 def load_document(
@@ -170,8 +253,16 @@ def load_document(
     URLs are fetched with httpx only because the caller passed one explicitly.
     """
     if isinstance(source, Mapping):
-        data: Any = json.loads(json.dumps(source))  # private deep copy, JSON-only values
         origin = "<mapping>"
+        try:
+            text = json.dumps(source)  # private deep copy, JSON-only values
+        except (TypeError, ValueError) as exc:
+            raise SpecError(f"{origin}: not a JSON document: {exc}") from None
+        except RecursionError:
+            raise SpecError(f"{origin}: document nests too deeply") from None
+        if len(text) > max_bytes:
+            raise SpecError(f"{origin}: {len(text)} bytes of JSON exceeds the size limit of {max_bytes}")
+        data: Any = _parse(text, origin)
     else:
         text_source = os.fspath(source)
         if text_source.startswith(("http://", "https://")):
@@ -197,8 +288,12 @@ def load_document(
     version = data.get("openapi")
     if not isinstance(version, str) or not version.startswith("3."):
         raise SpecError(f"{origin}: not an OpenAPI 3.x document (openapi={version!r})", "/openapi")
-    if not isinstance(data.get("paths", {}), dict):
-        raise SpecError(f"{origin}: paths must be an object", "/paths")
+    for key in _OBJECT_FIELDS:
+        if not isinstance(data.get(key, {}), dict):
+            raise SpecError(f"{origin}: {key} must be an object", "/" + key)
+    for kind, entries in data.get("components", {}).items():
+        if not isinstance(entries, dict):
+            raise SpecError(f"{origin}: components.{kind} must be an object", pointer_join("/components", kind))
     _check_refs(data, allow_remote_refs)
     return Document(data=data, origin=origin, fingerprint=fingerprint(data))
 
