@@ -21,7 +21,7 @@ import httpx
 from ._build import identifier
 from ._errors import APIError, FieldError, RequestValidationError, ResponseValidationError
 from ._ir import ApiSpec, Operation, Parameter, Response
-from ._serialize import json_body, path_value, query_pairs, scalar, simple_value
+from ._serialize import form_body, json_body, path_value, query_pairs, scalar, simple_value
 from ._validation import Compiled, Engine, SchemaEngine
 
 __all__ = ["ErrorClasses", "PreparedOperation", "RequestParts", "SpecRuntime", "ValidateMode", "runtime_for"]
@@ -176,7 +176,7 @@ class PreparedOperation:
             headers["Cookie"] = "; ".join(cookies)
         content = None
         if "body" in values:
-            content = json_body(values["body"])
+            content = json_body(values["body"]) if self._body_json else form_body(values["body"])
             headers["Content-Type"] = self.op.request_body.media_type if self.op.request_body else "application/json"
         if self._accept is not None:
             headers["Accept"] = self._accept

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-__all__ = ["json_body", "path_value", "query_pairs", "scalar", "simple_value"]
+__all__ = ["form_body", "json_body", "path_value", "query_pairs", "scalar", "simple_value"]
 
 
 def scalar(value: Any) -> str:
@@ -73,6 +73,14 @@ def query_pairs(name: str, style: str, value: Any) -> list[tuple[str, str]]:
     if isinstance(value, Sequence) and not isinstance(value, str):
         return [(name, scalar(v)) for v in value]
     return [(name, scalar(value))]
+
+
+def form_body(value: Any) -> bytes:
+    """An ``application/x-www-form-urlencoded`` body: object keys, arrays as repeated keys."""
+    if not isinstance(value, Mapping):
+        raise TypeError("a form body must be an object")
+    pairs = [pair for key, item in value.items() if item is not None for pair in query_pairs(str(key), "form", item)]
+    return urlencode(pairs).encode("ascii")
 
 
 def json_body(value: Any) -> bytes:

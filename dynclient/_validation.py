@@ -165,11 +165,12 @@ def _leaves(err: _ValidationError) -> list[_ValidationError]:
             )
         ]
 
-    def score(errs: list[_ValidationError]) -> tuple[int, int]:
-        near_const = sum(
-            1 for e in errs if e.validator in ("const", "enum") and len(e.absolute_path) == depth + 1
-        )  # a variant whose tag-like field mismatches is probably not the one meant
-        return near_const, len(errs)
+    def score(errs: list[_ValidationError]) -> tuple[int, int, int]:
+        # A variant whose tag-like field (a direct ``const``) has another value is not the one
+        # meant; next, one whose required keys are missing; then the fewest errors wins.
+        tag_misses = sum(1 for e in errs if e.validator == "const" and len(e.absolute_path) == depth + 1)
+        missing = sum(1 for e in errs if e.validator == "required" and len(e.absolute_path) == depth)
+        return tag_misses, missing, len(errs)
 
     ranked = sorted(candidates.values(), key=score)
     best = ranked[0]

@@ -63,6 +63,7 @@ class Case:
     query: list[tuple[str, str]] = field(default_factory=list)
     body: Any = None
     errors: tuple[int, ...] = (404, 422)
+    accept: str = "application/json"
 
     def respond(self, request: httpx.Request) -> httpx.Response:
         if self.status == 204:
@@ -96,7 +97,7 @@ CASES = [
     Case("customers_create", "customers.create", {"body": CREATE_BODY}, "POST", "/v1/customers/", 201,
          customer(0), body=CREATE_BODY, errors=(422,)),
     Case("customers_export", "customers.export", {"organization_id": ORG_ID}, "GET", "/v1/customers/export", 200,
-         EXPORT_CSV, query=[("organization_id", ORG_ID)], errors=(422,)),
+         EXPORT_CSV, query=[("organization_id", ORG_ID)], errors=(422,), accept="text/csv, application/json"),
     Case("customers_get", "customers.get", {"id": CUSTOMER_ID}, "GET", f"/v1/customers/{CUSTOMER_ID}", 200,
          customer(0)),
     Case("customers_update", "customers.update", {"id": CUSTOMER_ID, "body": UPDATE_BODY}, "PATCH",
@@ -124,7 +125,7 @@ def assert_wire(request: httpx.Request, case: Case) -> None:
     assert request.url.raw_path.split(b"?")[0].decode() == case.path
     assert Counter(request.url.params.multi_items()) == Counter(case.query)
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
-    assert request.headers["accept"] == "application/json"
+    assert request.headers["accept"] == case.accept  # every media type the operation declares
     if case.body is None:
         assert request.content == b""
         assert "content-type" not in request.headers
