@@ -217,9 +217,6 @@ class _ClientBase:
             f"token={'set' if self._token else 'unset'})"
         )
 
-    def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()))
-
     # -- building -----------------------------------------------------------------------
     def _prepared(self, operation: str) -> PreparedOperation:
         if operation not in self.operations:
