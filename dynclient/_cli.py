@@ -1,16 +1,409 @@
-"""The ``dynclient`` command line."""
+"""The ``dynclient`` command line (also ``python -m dynclient``).
+
+Every command reads the spec (the bundled one unless ``--spec`` says otherwise); nothing
+here knows an operation by name. The access token comes only from the environment
+(``POLAR_ACCESS_TOKEN``) or a hidden prompt (``--prompt-token``), never from a flag that
+would land in shell history.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import dataclasses
+import io
+import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import unquote
 
-from ._document import load_document
-from ._errors import DynclientError
+from ._describe import describe_schema
+from ._document import load_document, resolve_pointer
+from ._errors import (
+    APIError,
+    DynclientError,
+    RequestValidationError,
+    ResponseValidationError,
+    SpecError,
+    TransportError,
+)
 from ._extract import dump_spec, extract
+from ._ir import NO_DEFAULT, ApiSpec, Operation
+from ._spec import bundled_spec_dir, load_spec
 
-__all__ = ["main"]
+__all__ = [
+    "EXIT_API",
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_REQUEST",
+    "EXIT_RESPONSE",
+    "EXIT_SPEC",
+    "EXIT_TRANSPORT",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+    "parse_params",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # a check asked for failed (spec diff --fail-on, spec check, stubs --check), other errors
+EXIT_USAGE = 2
+EXIT_SPEC = 3
+EXIT_REQUEST = 4
+EXIT_API = 5
+EXIT_RESPONSE = 6
+EXIT_TRANSPORT = 7
+
+TOKEN_ENV = "POLAR_ACCESS_TOKEN"
+BUNDLED = "@bundled"
+
+EPILOG = f"""\
+exit codes:
+  {EXIT_OK}  success
+  {EXIT_FAILED}  a requested check failed (spec diff --fail-on, spec check, stubs --check)
+  {EXIT_USAGE}  usage error (bad option, unknown operation or parameter, unparsable value)
+  {EXIT_SPEC}  the spec cannot be loaded or used (SpecError)
+  {EXIT_REQUEST}  the call's arguments do not match the spec; nothing was sent
+  {EXIT_API}  the API answered with an error status
+  {EXIT_RESPONSE}  the API's answer does not match the spec
+  {EXIT_TRANSPORT}  the request did not complete (connection, timeout)
+
+The access token is read from ${TOKEN_ENV}, or asked for with --prompt-token.
+"""
+
+
+class UsageError(Exception):
+    """A command-line mistake: exit code 2."""
+
+
+# -- values ------------------------------------------------------------------------------
+def _resolve(doc: Mapping[str, Any], schema: Any) -> Any:
+    seen: set[str] = set()
+    while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and schema["$ref"] not in seen:
+        ref = schema["$ref"]
+        seen.add(ref)
+        if not ref.startswith("#"):
+            break
+        schema = resolve_pointer(doc, unquote(ref[1:]))
+    return schema
+
+
+def _branches(doc: Mapping[str, Any], schema: Any, depth: int = 0) -> list[tuple[str, Mapping[str, Any]]]:
+    """(JSON type, schema) pairs a value may take, ``anyOf``/``oneOf`` flattened, null left out."""
+    schema = _resolve(doc, schema)
+    if not isinstance(schema, Mapping) or depth > 8:
+        return []
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for key in ("anyOf", "oneOf"):
+        if isinstance(schema.get(key), list):
+            for branch in schema[key]:
+                out += _branches(doc, branch, depth + 1)
+            return out
+    t = schema.get("type")
+    types = [t] if isinstance(t, str) else t if isinstance(t, list) else []
+    if not types and isinstance(schema.get("enum"), list):
+        types = sorted({type(v).__name__ for v in schema["enum"] if v is not None})
+        types = [{"str": "string", "int": "integer", "float": "number", "bool": "boolean"}.get(x, x) for x in types]
+    if not types and "properties" in schema:
+        types = ["object"]
+    return [(x, schema) for x in types if x != "null"]
+
+
+_ORDER = {"integer": 0, "number": 1, "boolean": 2, "string": 3, "array": 4, "object": 5}
+
+
+def _scalar(doc: Mapping[str, Any], schema: Any, raw: str, what: str) -> Any:
+    """One command-line word as the JSON value its schema wants (integer, number, boolean, ...)."""
+    branches = sorted(_branches(doc, schema), key=lambda b: _ORDER.get(b[0], 9))
+    if not branches:
+        return raw
+    for kind, sub in branches:
+        if kind == "integer":
+            try:
+                return int(raw)
+            except ValueError:
+                continue
+        if kind == "number":
+            try:
+                return float(raw)
+            except ValueError:
+                continue
+        if kind == "boolean" and raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        if kind == "string":
+            return raw
+        if kind == "array":
+            return [_scalar(doc, sub.get("items", {}), raw, what)]
+        if kind == "object":
+            try:
+                return json.loads(raw)
+            except json.JSONDecodeError:
+                continue
+    expected = " or ".join(dict.fromkeys(k for k, _ in branches))
+    raise UsageError(f"{what}: {raw!r} is not a valid {expected}")
+
+
+def _values(doc: Mapping[str, Any], schema: Any, raws: list[str], what: str) -> Any:
+    if len(raws) == 1:
+        return _scalar(doc, schema, raws[0], what)
+    arrays = [sub for kind, sub in _branches(doc, schema) if kind == "array"]
+    if not arrays:
+        raise UsageError(f"{what} was given {len(raws)} times but takes a single value")
+    return [_scalar(doc, arrays[0].get("items", {}), r, what) for r in raws]
+
+
+def parse_params(spec: ApiSpec, op: Operation, items: Sequence[str]) -> dict[str, Any]:
+    """``--param`` words as keyword arguments, each value parsed per its parameter's schema.
+
+    ``k=v`` (repeat for a list), ``k.sub=v`` (a deepObject entry), ``k:=JSON`` (a literal value).
+    """
+    doc = spec.document
+    params = {p.name: p for p in op.parameters}
+    plain: dict[str, list[str]] = {}
+    deep: dict[str, dict[str, list[str]]] = {}
+    literal: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param {item!r}: expected NAME=VALUE")
+        if key.endswith(":"):
+            name = key[:-1]
+            if name not in params:
+                raise UsageError(_unknown_param(op, name))
+            try:
+                literal[name] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"--param {name}:= needs JSON: {exc.msg}") from None
+            continue
+        if key in params:
+            plain.setdefault(key, []).append(raw)
+            continue
+        head, dot, sub = key.partition(".")
+        if dot and head in params and params[head].style == "deepObject":
+            deep.setdefault(head, {}).setdefault(sub, []).append(raw)
+            continue
+        raise UsageError(_unknown_param(op, key))
+    out: dict[str, Any] = {}
+    for name, raws in plain.items():
+        out[name] = _values(doc, params[name].schema.raw, raws, f"--param {name}")
+    for name, entries in deep.items():
+        objects = [s for kind, s in _branches(doc, params[name].schema.raw) if kind == "object"]
+        obj = objects[0] if objects else {}
+        value: dict[str, Any] = {}
+        for sub, raws in entries.items():
+            props = obj.get("properties") if isinstance(obj.get("properties"), Mapping) else {}
+            assert isinstance(props, Mapping)
+            sub_schema = props.get(sub, obj.get("additionalProperties", {}))
+            value[sub] = _values(doc, sub_schema if isinstance(sub_schema, Mapping) else {}, raws,
+                                 f"--param {name}.{sub}")
+        out[name] = value
+    out.update(literal)
+    return out
+
+
+def _unknown_param(op: Operation, name: str) -> str:
+    known = ", ".join(p.name for p in op.parameters) or "none"
+    return f"{op.name} has no parameter {name!r} (parameters: {known})"
+
+
+# -- helpers -----------------------------------------------------------------------------
+def _load(args: argparse.Namespace) -> ApiSpec:
+    tags = args.tag or None
+    source = None if args.spec in (None, BUNDLED) else args.spec
+    return load_spec(source, tags=tags)
+
+
+def _operation(spec: ApiSpec, name: str) -> Operation:
+    if name in spec:
+        return spec[name]
+    for op in spec.operations:
+        if op.operation_id == name or ".".join((*op.group, op.method_name)) == name:
+            return op
+    import difflib
+
+    hint = difflib.get_close_matches(name, spec.names, n=1)
+    raise UsageError(f"unknown operation {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for r in [header, *rows]:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+# -- commands ----------------------------------------------------------------------------
+def _cmd_ops(args: argparse.Namespace) -> int:
+    spec = _load(args)
+    if args.json:
+        _out(json.dumps([
+            {"name": op.name, "method": op.http_method, "path": op.path, "summary": op.summary,
+             "operation_id": op.operation_id}
+            for op in spec
+        ], indent=2))
+        return EXIT_OK
+    rows = [[op.name, op.http_method, op.path, op.summary] for op in spec]
+    sys.stdout.write(_table(rows, ["NAME", "METHOD", "PATH", "SUMMARY"]))
+    return EXIT_OK
+
+
+def _outline(doc: Mapping[str, Any], schema: Any, indent: str, depth: int = 0) -> list[str]:
+    """Top-level properties of a body schema (one level; variants of a oneOf/anyOf each)."""
+    resolved = _resolve(doc, schema)
+    if not isinstance(resolved, Mapping) or depth > 2:
+        return []
+    lines: list[str] = []
+    for key in ("oneOf", "anyOf"):
+        if isinstance(resolved.get(key), list):
+            for branch in resolved[key]:
+                inner = _resolve(doc, branch)
+                if isinstance(inner, Mapping) and inner.get("type") == "null":
+                    continue
+                lines.append(f"{indent}one of: {describe_schema(doc, branch)}")
+                lines += _outline(doc, branch, indent + "  ", depth + 1)
+            return lines
+    props = resolved.get("properties")
+    if not isinstance(props, Mapping):
+        return lines
+    required = set(resolved.get("required") or ())
+    width = max((len(n) for n in props), default=0)
+    for name, sub in props.items():
+        flag = "required" if name in required else "optional"
+        lines.append(f"{indent}{name.ljust(width)}  {flag}  {describe_schema(doc, sub)}")
+    return lines
+
+
+def _cmd_describe(args: argparse.Namespace) -> int:
+    spec = _load(args)
+    op = _operation(spec, args.operation)
+    doc = spec.document
+    lines = [f"{op.name}  {op.http_method} {op.path}", f"  operationId: {op.operation_id}"]
+    if op.group:
+        lines.append(f"  Python: client.{'.'.join((*op.group, op.method_name))}(...) or client.call({op.name!r}, ...)")
+    if op.summary:
+        lines += ["", op.summary]
+    if op.description and op.description != op.summary:
+        lines += ["", op.description.strip()]
+    if op.deprecated:
+        lines += ["", "DEPRECATED"]
+    lines += ["", "Parameters:"]
+    if op.parameters:
+        rows = []
+        for p in op.parameters:
+            default = "-" if p.default is NO_DEFAULT else json.dumps(p.default)
+            rows.append([p.name, p.location, describe_schema(doc, p.schema.raw),
+                         "yes" if p.required else "no", default])
+        lines += ["  " + line for line in _table(rows, ["NAME", "IN", "TYPE", "REQUIRED", "DEFAULT"]).splitlines()]
+    else:
+        lines.append("  (none)")
+    body = op.request_body
+    if body is not None:
+        title = describe_schema(doc, body.schema.raw) if body.schema else "any"
+        lines += ["", f"Body ({body.media_type}, {'required' if body.required else 'optional'}): {title}"]
+        if body.schema is not None:
+            lines += _outline(doc, body.schema.raw, "  ")
+    lines += ["", "Responses:"]
+    for r in op.responses:
+        what = r.schema_title or (r.media_type or "no content")
+        lines.append(f"  {r.status}  {what}" + (f"  - {r.description}" if r.description else ""))
+    lines += ["", "Scopes: " + (" ".join(op.scopes) if op.scopes else "(none)")]
+    _out("\n".join(lines))
+    return EXIT_OK
+
+
+def _read_body(text: str) -> Any:
+    if text.startswith("@"):
+        target = text[1:]
+        try:
+            text = sys.stdin.read() if target == "-" else Path(target).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--body {text}: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def _as_csv(result: Any) -> str:
+    items = result.get("items") if isinstance(result, Mapping) and isinstance(result.get("items"), list) else result
+    if isinstance(items, Mapping):
+        items = [items]
+    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+        raise UsageError("--output csv needs an object or a list of objects as the result")
+    columns = list(dict.fromkeys(k for item in items for k in item))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for item in items:
+        writer.writerow([
+            "" if item.get(c) is None else
+            json.dumps(item[c]) if isinstance(item.get(c), (dict, list)) else item[c]
+            for c in columns
+        ])
+    return buffer.getvalue()
+
+
+def _cmd_call(args: argparse.Namespace) -> int:
+    from ._client import Client
+
+    spec = _load(args)
+    op = _operation(spec, args.operation)
+    arguments = parse_params(spec, op, args.param or [])
+    if args.body is not None:
+        if op.request_body is None:
+            raise UsageError(f"{op.name} takes no request body")
+        arguments["body"] = _read_body(args.body)
+    token: str | None = None
+    if args.prompt_token:
+        import getpass
+
+        token = getpass.getpass("Access token: ") or None
+    options: dict[str, Any] = {"validate_responses": args.validate_responses}
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    try:
+        client = Client(spec, server=args.server, base_url=args.base_url, access_token=token,
+                        token_env=TOKEN_ENV, **options)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    with client:
+        result = client.call(op.name, **arguments)
+    if isinstance(result, str):
+        sys.stdout.write(result)
+    elif args.output == "csv":
+        sys.stdout.write(_as_csv(result))
+    elif result is not None:
+        _out(json.dumps(result, indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _stub_root() -> Path:
+    """The directory holding the ``dynclient`` package (the checkout's root in development)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def _cmd_stubs(args: argparse.Namespace) -> int:
+    from ._stubs import render_stubs, write_stubs
+
+    spec = _load(args)
+    out = Path(args.out) if args.out else _stub_root()
+    if args.check:
+        stale = [rel for rel, text in render_stubs(spec).items()
+                 if not (out / rel).is_file() or (out / rel).read_text(encoding="utf-8") != text]
+        for rel in stale:
+            print(f"dynclient: stale stub {out / rel}", file=sys.stderr)
+        return EXIT_FAILED if stale else EXIT_OK
+    for path in write_stubs(spec, out):
+        _out(f"wrote {path}")
+    return EXIT_OK
 
 
 def _cmd_spec_extract(args: argparse.Namespace) -> int:
@@ -19,22 +412,243 @@ def _cmd_spec_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_side(source: str, tags: list[str] | None) -> ApiSpec:
+    return load_spec(None if source == BUNDLED else source, tags=tags)
+
+
+def _gate(diff: Any, fail_on: str) -> int:
+    if fail_on == "breaking" and diff.breaking:
+        return EXIT_FAILED
+    if fail_on == "any" and diff.changes:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _cmd_spec_diff(args: argparse.Namespace) -> int:
+    from ._diff import diff_specs
+
+    tags = args.tag or None
+    diff = diff_specs(_load_side(args.old, tags), _load_side(args.new, tags))
+    if args.json:
+        _out(json.dumps(diff.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(diff.to_text(max_operations=args.max_operations))
+    return _gate(diff, args.fail_on)
+
+
+def _cmd_spec_check(args: argparse.Namespace) -> int:
+    document = load_document(args.file)
+    try:
+        from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+    except ImportError:
+        raise SpecError("spec check needs openapi-spec-validator (pip install openapi-spec-validator)") from None
+    version = str(document.data.get("openapi", ""))
+    validator_cls = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
+    problems = 0
+    for error in validator_cls(document.data).iter_errors():
+        problems += 1
+        path = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in getattr(error, "path", ()))
+        message = str(getattr(error, "message", error)).splitlines()[0]
+        print(f"{args.file}: {path}: {message}", file=sys.stderr)
+        if problems >= args.max_errors:
+            print(f"{args.file}: stopping after {problems} problems", file=sys.stderr)
+            break
+    if problems:
+        return EXIT_FAILED
+    spec = load_spec(document.data, tags=args.tag or None)
+    _out(f"{args.file}: valid OpenAPI {version} ({spec.title} {spec.version}); "
+         f"{len(spec)} operations usable by dynclient; sha256 {document.fingerprint}")
+    return EXIT_OK
+
+
+def _cmd_spec_update(args: argparse.Namespace) -> int:
+    from ._diff import diff_specs
+
+    tags = args.tag or ["customers"]
+    document = load_document(args.source)
+    cut = extract(document, tags)
+    text = dump_spec(cut)
+    new = dataclasses.replace(load_spec(cut), origin=str(args.source))
+    spec_dir = Path(args.spec_dir) if args.spec_dir else bundled_spec_dir()
+    existing = sorted(spec_dir.glob("*.openapi.json"))
+    if len(existing) > 1:
+        raise SpecError(f"{spec_dir} holds several specs ({', '.join(p.name for p in existing)}); keep one")
+    target = existing[0] if existing else spec_dir / f"{tags[0]}.openapi.json"
+    if existing:
+        old = load_spec(existing[0])
+        diff = diff_specs(old, new)
+        sys.stdout.write(diff.to_text(max_operations=args.max_operations))
+        code = _gate(diff, args.fail_on)
+        if code != EXIT_OK:
+            print(f"dynclient: not updating {target}: --fail-on {args.fail_on} matched", file=sys.stderr)
+            return code
+        if existing[0].read_text(encoding="utf-8") == text:
+            _out(f"{target} is up to date")
+            if args.dry_run:
+                return EXIT_OK
+    else:
+        _out(f"no spec in {spec_dir} yet: {len(new)} operations will be added")
+    if args.dry_run:
+        _out(f"dry run: would write {target} and re-render the stubs")
+        return EXIT_OK
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    _out(f"wrote {target} ({len(new)} operations, info.version {new.version}, sha256 {new.fingerprint[:12]})")
+    if args.no_stubs:
+        return EXIT_OK
+    from ._stubs import write_stubs
+
+    for path in write_stubs(load_spec(target), Path(args.stubs_dir) if args.stubs_dir else _stub_root()):
+        _out(f"wrote {path}")
+    return EXIT_OK
+
+
+# -- parser ------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _spec_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spec", metavar="FILE|URL", default=None,
+                        help="the spec to use (JSON or YAML file, or an http(s) URL); default: the bundled spec")
+    parser.add_argument("--tag", action="append", metavar="TAG", help="keep only operations with this tag (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dynclient", description="A client built at run time from an OpenAPI spec.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    spec = sub.add_parser("spec", help="work with spec documents")
-    spec_sub = spec.add_subparsers(dest="spec_command", required=True)
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(prog="dynclient", description="A client built at run time from an OpenAPI spec.",
+                     epilog=EPILOG, formatter_class=fmt)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    ops = sub.add_parser("ops", help="list the operations (name, method, path, summary)", epilog=EPILOG,
+                         formatter_class=fmt, description="List the spec's operations.")
+    _spec_options(ops)
+    ops.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ops.set_defaults(func=_cmd_ops)
+
+    desc = sub.add_parser("describe", help="show one operation: parameters, body, responses, scopes",
+                          epilog=EPILOG, formatter_class=fmt,
+                          description="Describe one operation: its parameters (location, type, required, "
+                                      "default), its body outline, its responses and the scopes it needs.")
+    desc.add_argument("operation", metavar="OP", help="operation name (or operationId)")
+    _spec_options(desc)
+    desc.set_defaults(func=_cmd_describe)
+
+    call = sub.add_parser(
+        "call", help="call one operation and print its result", epilog=EPILOG, formatter_class=fmt,
+        description="Call one operation. The JSON result goes to stdout (text results such as CSV as they "
+                    "come); errors go to stderr with the exit codes below. Values are parsed per the "
+                    "parameter's schema: --param limit=5 is an integer, repeating --param sorting=a "
+                    "--param sorting=b makes a list, --param metadata.plan=pro fills a deepObject, and "
+                    "--param name:=JSON passes a JSON value as is.")
+    call.add_argument("operation", metavar="OP", help="operation name (or operationId)")
+    call.add_argument("-p", "--param", action="append", metavar="NAME=VALUE",
+                      help="a parameter (repeatable; NAME.KEY=VALUE for deepObject, NAME:=JSON for JSON)")
+    call.add_argument("--body", metavar="JSON|@FILE", help="the request body: JSON text, @file, or @- for stdin")
+    call.add_argument("--server", metavar="ID", help="server by id or description (e.g. sandbox); default: the first")
+    call.add_argument("--base-url", metavar="URL", help="send to this base URL instead of the spec's server")
+    call.add_argument("--prompt-token", action="store_true",
+                      help=f"ask for the access token (hidden input) instead of reading ${TOKEN_ENV}")
+    call.add_argument("--output", choices=("json", "csv"), default="json",
+                      help="how to print an object or a list of objects (a page's items) (default: json)")
+    call.add_argument("--validate-responses", choices=("strict", "warn", "off"), default="strict",
+                      help="check the response against the spec (default: strict)")
+    call.add_argument("--timeout", type=float, metavar="SECONDS", help="overall request timeout")
+    _spec_options(call)
+    call.set_defaults(func=_cmd_call)
+
+    stubs = sub.add_parser("stubs", help="render the typed stubs (.pyi) for a spec", epilog=EPILOG,
+                           formatter_class=fmt,
+                           description="Render dynclient/__init__.pyi and dynclient/schemas.pyi for a spec.")
+    _spec_options(stubs)
+    stubs.add_argument("--out", metavar="DIR",
+                       help="directory that holds the dynclient package (default: where it is installed)")
+    stubs.add_argument("--check", action="store_true", help="only check the stubs are current (exit 1 if not)")
+    stubs.set_defaults(func=_cmd_stubs)
+
+    spec = sub.add_parser("spec", help="work with spec documents: extract, diff, update, check", epilog=EPILOG,
+                          formatter_class=fmt, description="Work with spec documents.")
+    spec_sub = spec.add_subparsers(dest="spec_command", required=True, metavar="SUBCOMMAND",
+                                   parser_class=_Parser)
     ex = spec_sub.add_parser("extract", help="cut a spec down to the operations with some tags")
     ex.add_argument("source", help="spec file (JSON or YAML)")
     ex.add_argument("--tag", action="append", required=True, help="tag to keep (repeatable)")
     ex.set_defaults(func=_cmd_spec_extract)
+
+    df = spec_sub.add_parser(
+        "diff", help="compare two specs; each change breaking or not", epilog=EPILOG, formatter_class=fmt,
+        description="Compare OLD and NEW as a client sees them: operations, parameters, request bodies, "
+                    f"responses, security scopes. OLD or NEW may be {BUNDLED} for the bundled spec.")
+    df.add_argument("old", metavar="OLD", help=f"old spec: file, URL or {BUNDLED}")
+    df.add_argument("new", metavar="NEW", help=f"new spec: file, URL or {BUNDLED}")
+    df.add_argument("--tag", action="append", metavar="TAG", help="compare only operations with this tag")
+    df.add_argument("--json", action="store_true", help="print JSON for machines")
+    df.add_argument("--fail-on", choices=("breaking", "any", "never"), default="never",
+                    help="exit 1 when there are breaking changes (or any change) (default: never)")
+    df.add_argument("--max-operations", type=int, default=6, metavar="N",
+                    help="operations listed per change in the text output (default: 6)")
+    df.set_defaults(func=_cmd_spec_diff)
+
+    up = spec_sub.add_parser(
+        "update", help="re-cut the bundled spec from a new source, show the diff, re-render the stubs",
+        epilog=EPILOG, formatter_class=fmt,
+        description="Re-cut SOURCE to the tag(s), show the diff against the current bundled spec, write the "
+                    "spec into the specs directory and re-render the stubs, in one command.")
+    up.add_argument("source", metavar="SOURCE", help="the provider's full spec: file or URL")
+    up.add_argument("--tag", action="append", metavar="TAG", help="tag to keep (repeatable; default: customers)")
+    up.add_argument("--spec-dir", metavar="DIR", help="where the bundled spec lives (default: the package's)")
+    up.add_argument("--stubs-dir", metavar="DIR", help="directory holding the dynclient package, for the stubs")
+    up.add_argument("--no-stubs", action="store_true", help="do not re-render the stubs")
+    up.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
+    up.add_argument("--fail-on", choices=("breaking", "any", "never"), default="never",
+                    help="refuse to update (exit 1) when the diff has breaking changes (or any)")
+    up.add_argument("--max-operations", type=int, default=6, metavar="N", help=argparse.SUPPRESS)
+    up.set_defaults(func=_cmd_spec_update)
+
+    ck = spec_sub.add_parser("check", help="full structural check with openapi-spec-validator", epilog=EPILOG,
+                             formatter_class=fmt,
+                             description="Check FILE against the OpenAPI schema (openapi-spec-validator), then "
+                                         "load it as dynclient would.")
+    ck.add_argument("file", metavar="FILE", help="spec file (JSON or YAML) or URL")
+    ck.add_argument("--tag", action="append", metavar="TAG", help="load only operations with this tag")
+    ck.add_argument("--max-errors", type=int, default=50, metavar="N", help="stop after N problems (default: 50)")
+    ck.set_defaults(func=_cmd_spec_check)
     return parser
+
+
+_ERRORS: tuple[tuple[type[BaseException], int], ...] = (
+    (UsageError, EXIT_USAGE),
+    (SpecError, EXIT_SPEC),
+    (RequestValidationError, EXIT_REQUEST),
+    (APIError, EXIT_API),
+    (ResponseValidationError, EXIT_RESPONSE),
+    (TransportError, EXIT_TRANSPORT),
+    (DynclientError, EXIT_FAILED),
+)
+
+
+def _report(exc: BaseException) -> None:
+    print(f"dynclient: {exc}", file=sys.stderr)
+    if isinstance(exc, APIError) and exc.body:
+        print(exc.body[:4000], file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return int(args.func(args))
-    except DynclientError as exc:
-        print(f"dynclient: {exc}", file=sys.stderr)
-        return 2
+        return int(func(args))
+    except KeyboardInterrupt:
+        print("dynclient: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        for cls, code in _ERRORS:
+            if isinstance(exc, cls):
+                _report(exc)
+                return code
+        raise

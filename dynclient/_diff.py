@@ -1,0 +1,481 @@
+"""Comparing two specs at the level a client cares about, each change classified for a client.
+
+A change is *breaking* when code written against the old spec can fail once the API follows
+the new one: a request it builds is now rejected (by this client's validation or by the
+server), or a response no longer has the shape it relied on. Requests and responses are
+judged in opposite directions: a new required property breaks a request body but not a
+response; a new enum value breaks a response (code may not handle it) but not a request.
+
+Schemas are compared structurally (``$ref`` followed, ``anyOf [X, null]`` read as nullable
+X, variants matched by component name); each component is compared once per direction and
+its changes are reported once, listing every operation that reaches it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import unquote
+
+from ._document import pointer_join, resolve_pointer
+from ._errors import SpecError
+from ._ir import ApiSpec, Operation
+
+__all__ = ["Change", "SpecDiff", "diff_specs"]
+
+Direction = Literal["request", "response"]
+_SCHEMAS = "/components/schemas/"
+_MAX_DEPTH = 48
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference. ``pointer`` is in the new document (the old one for removals)."""
+
+    kind: str
+    breaking: bool
+    pointer: str
+    message: str
+    operations: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "breaking": self.breaking,
+            "pointer": self.pointer,
+            "message": self.message,
+            "operations": list(self.operations),
+        }
+
+
+@dataclass(frozen=True)
+class SpecDiff:
+    old: ApiSpec
+    new: ApiSpec
+    changes: tuple[Change, ...] = field(default=())
+
+    @property
+    def breaking(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.breaking)
+
+    @property
+    def non_breaking(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if not c.breaking)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "old": _side(self.old),
+            "new": _side(self.new),
+            "summary": {
+                "changes": len(self.changes),
+                "breaking": len(self.breaking),
+                "non_breaking": len(self.non_breaking),
+            },
+            "changes": [c.as_dict() for c in self.changes],
+        }
+
+    def to_text(self, *, max_operations: int = 6) -> str:
+        lines = [
+            f"old: {_origin(self.old)}  (info.version {self.old.version}, sha256 {self.old.fingerprint[:12]})",
+            f"new: {_origin(self.new)}  (info.version {self.new.version}, sha256 {self.new.fingerprint[:12]})",
+        ]
+        if not self.changes:
+            lines.append("no changes a client would notice")
+            return "\n".join(lines) + "\n"
+        lines.append(
+            f"{len(self.changes)} change(s): {len(self.breaking)} breaking, {len(self.non_breaking)} non-breaking"
+        )
+        for title, group in (("BREAKING", self.breaking), ("NON-BREAKING", self.non_breaking)):
+            if not group:
+                continue
+            lines += ["", f"{title} ({len(group)})"]
+            for c in group:
+                lines.append(f"  [{c.kind}] {c.message}")
+                lines.append(f"      at {c.pointer}")
+                if c.operations:
+                    shown = ", ".join(c.operations[:max_operations])
+                    extra = len(c.operations) - max_operations
+                    more = f", ... (+{extra})" if extra > 0 else ""
+                    lines.append(f"      operations ({len(c.operations)}): {shown}{more}")
+        return "\n".join(lines) + "\n"
+
+
+def _origin(spec: ApiSpec) -> str:
+    return spec.origin.rsplit("/", 1)[-1] if spec.origin else "<spec>"
+
+
+def _side(spec: ApiSpec) -> dict[str, Any]:
+    return {
+        "origin": spec.origin,
+        "title": spec.title,
+        "version": spec.version,
+        "fingerprint": spec.fingerprint,
+        "operations": len(spec.operations),
+    }
+
+
+# -- schemas ---------------------------------------------------------------------------------
+_Finding = tuple[str, bool, str, str]  # kind, breaking, pointer, message
+
+
+@dataclass
+class _Facets:
+    types: frozenset[str] | None
+    nullable: bool
+    enum: frozenset[str] | None  # values as canonical JSON
+    core: tuple[Mapping[str, Any], str] | None  # the one non-null schema, if there is one
+    variants: list[tuple[str, Mapping[str, Any], str]] | None  # (label, schema, pointer)
+
+
+_JSON_TYPE = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
+
+
+def _json_type(value: Any) -> str:
+    return "null" if value is None else _JSON_TYPE.get(type(value), "object")
+
+
+def _component(pointer: str) -> str | None:
+    if pointer.startswith(_SCHEMAS):
+        rest = pointer[len(_SCHEMAS) :]
+        if "/" not in rest:
+            return rest.replace("~1", "/").replace("~0", "~")
+    return None
+
+
+def _owner(pointer: str) -> str:
+    """The component a pointer lies in, as a message prefix (``Customer: ``), or nothing."""
+    if pointer.startswith(_SCHEMAS):
+        return pointer[len(_SCHEMAS) :].split("/", 1)[0].replace("~1", "/").replace("~0", "~") + ": "
+    return ""
+
+
+def _show(values: frozenset[str]) -> str:
+    return ", ".join(sorted(values))
+
+
+class _SchemaDiff:
+    def __init__(self, old_doc: Mapping[str, Any], new_doc: Mapping[str, Any]) -> None:
+        self.docs = (old_doc, new_doc)
+        self.memo: dict[tuple[str, str, str], list[_Finding]] = {}
+        self.active: set[tuple[str, str, str]] = set()
+
+    def _resolve(self, side: int, schema: Any, pointer: str) -> tuple[Mapping[str, Any], str]:
+        seen: set[str] = set()
+        while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
+            ref = schema["$ref"]
+            if not ref.startswith("#") or ref in seen:
+                break
+            seen.add(ref)
+            pointer = unquote(ref[1:])
+            try:
+                schema = resolve_pointer(self.docs[side], pointer)
+            except SpecError:
+                return {}, pointer
+        return (schema if isinstance(schema, Mapping) else {}), pointer
+
+    def _facets(self, side: int, schema: Mapping[str, Any], pointer: str) -> _Facets:
+        for key in ("anyOf", "oneOf"):
+            branches = schema.get(key)
+            if not isinstance(branches, list):
+                continue
+            nullable = False
+            rest: list[tuple[str, Mapping[str, Any], str]] = []
+            for i, raw in enumerate(branches):
+                resolved, bptr = self._resolve(side, raw, pointer_join(pointer, key, i))
+                if resolved.get("type") == "null":
+                    nullable = True
+                    continue
+                rest.append((_component(bptr) or f"#{i}", resolved, bptr))
+            if len(rest) == 1:
+                inner = self._facets(side, rest[0][1], rest[0][2])
+                inner.nullable = inner.nullable or nullable
+                return inner
+            types: set[str] | None = set()
+            for _, s, p in rest:
+                t = self._facets(side, s, p).types
+                if t is None or types is None:
+                    types = None
+                else:
+                    types |= t
+            return _Facets(frozenset(types) if types is not None else None, nullable, None, None, rest)
+        raw_type = schema.get("type")
+        type_list = [raw_type] if isinstance(raw_type, str) else list(raw_type) if isinstance(raw_type, list) else []
+        nullable = "null" in type_list
+        enum: frozenset[str] | None = None
+        values: list[Any] | None = None
+        if "const" in schema:
+            values = [schema["const"]]
+        elif isinstance(schema.get("enum"), list):
+            values = list(schema["enum"])
+        if values is not None:
+            nullable = nullable or None in values
+            enum = frozenset(json.dumps(v, sort_keys=True) for v in values if v is not None)
+        types = {t for t in type_list if t != "null"}
+        if not types and values is not None:
+            types = {_json_type(v) for v in values if v is not None}
+        if not types and isinstance(schema.get("properties"), Mapping):
+            types = {"object"}
+        return _Facets(frozenset(types) if types else None, nullable, enum, (schema, pointer), None)
+
+    def compare(self, old: Any, old_ptr: str, new: Any, new_ptr: str, direction: Direction, depth: int = 0
+                ) -> list[_Finding]:
+        o, op_ = self._resolve(0, old, old_ptr)
+        n, np_ = self._resolve(1, new, new_ptr)
+        key = (op_, np_, direction)
+        if key in self.memo:
+            return self.memo[key]
+        if key in self.active or depth > _MAX_DEPTH:
+            return []
+        self.active.add(key)
+        out: list[_Finding] = []
+        try:
+            self._compare(o, op_, n, np_, direction, depth, out)
+        finally:
+            self.active.discard(key)
+        self.memo[key] = out
+        return out
+
+    def _compare(self, o: Mapping[str, Any], op_: str, n: Mapping[str, Any], np_: str,
+                 direction: Direction, depth: int, out: list[_Finding]) -> None:
+        req = direction == "request"
+        fo, fn = self._facets(0, o, op_), self._facets(1, n, np_)
+        who = _owner(np_)
+        if fn.nullable and not fo.nullable:
+            out.append(("became-nullable", not req, np_, f"{who}{direction} value may now be null"))
+        elif fo.nullable and not fn.nullable:
+            out.append(("became-non-nullable", req, np_, f"{who}{direction} value may no longer be null"))
+        if fo.types is not None and fn.types is not None and fo.types != fn.types:
+            widened = _widens(fo.types, fn.types)
+            narrowed = _widens(fn.types, fo.types)
+            out.append((
+                "type-changed", not widened if req else not narrowed, np_,
+                f"{who}type changed from {_show(fo.types)} to {_show(fn.types)}",
+            ))
+        if fo.enum is not None and fn.enum is not None:
+            if fn.enum - fo.enum:
+                out.append(("enum-values-added", not req, np_, f"{who}enum values added: {_show(fn.enum - fo.enum)}"))
+            if fo.enum - fn.enum:
+                out.append(("enum-values-removed", req, np_, f"{who}enum values removed: {_show(fo.enum - fn.enum)}"))
+        elif fo.enum is None and fn.enum is not None:
+            out.append(("enum-constraint-added", req, np_, f"{who}values now restricted to: {_show(fn.enum)}"))
+        elif fo.enum is not None and fn.enum is None:
+            out.append(("enum-constraint-removed", not req, np_, f"{who}values no longer restricted to an enum"))
+        if fo.core is not None and fn.core is not None:
+            self._compare_object(fo.core, fn.core, direction, depth, out)
+        elif fo.variants is not None and fn.variants is not None:
+            self._compare_variants(fo.variants, fn.variants, np_, direction, depth, out)
+
+    def _compare_object(self, old: tuple[Mapping[str, Any], str], new: tuple[Mapping[str, Any], str],
+                        direction: Direction, depth: int, out: list[_Finding]) -> None:
+        req = direction == "request"
+        (o, op_), (n, np_) = old, new
+        po = o.get("properties") if isinstance(o.get("properties"), Mapping) else {}
+        pn = n.get("properties") if isinstance(n.get("properties"), Mapping) else {}
+        assert isinstance(po, Mapping) and isinstance(pn, Mapping)
+        ro = set(o.get("required") or ()) if isinstance(o.get("required"), list) else set()
+        rn = set(n.get("required") or ()) if isinstance(n.get("required"), list) else set()
+        who = _owner(np_)
+        for name in pn:
+            ptr = pointer_join(np_, "properties", name)
+            if name not in po:
+                required = name in rn
+                out.append((
+                    "property-added", req and required, ptr,
+                    f"{who}{direction} property {name!r} added" + (" (required)" if required else " (optional)"),
+                ))
+                continue
+            if name in rn and name not in ro:
+                out.append(("property-became-required", req, ptr,
+                            f"{who}{direction} property {name!r} became required"))
+            elif name in ro and name not in rn:
+                out.append(("property-became-optional", not req, ptr,
+                            f"{who}{direction} property {name!r} became optional"))
+            old_ptr = pointer_join(op_, "properties", name)
+            out.extend(self.compare(po[name], old_ptr, pn[name], ptr, direction, depth + 1))
+        for name in po:
+            if name not in pn:
+                out.append(("property-removed", True, pointer_join(op_, "properties", name),
+                            f"{_owner(op_)}{direction} property {name!r} removed"))
+        for key in ("items", "additionalProperties"):
+            if isinstance(o.get(key), Mapping) and isinstance(n.get(key), Mapping):
+                out.extend(self.compare(o[key], pointer_join(op_, key), n[key], pointer_join(np_, key),
+                                        direction, depth + 1))
+        ao, an = o.get("allOf"), n.get("allOf")
+        if isinstance(ao, list) and isinstance(an, list) and len(ao) == len(an):
+            for i, (a, b) in enumerate(zip(ao, an, strict=True)):
+                out.extend(self.compare(a, pointer_join(op_, "allOf", i), b, pointer_join(np_, "allOf", i),
+                                        direction, depth + 1))
+
+    def _compare_variants(self, old: list[tuple[str, Mapping[str, Any], str]],
+                          new: list[tuple[str, Mapping[str, Any], str]], np_: str,
+                          direction: Direction, depth: int, out: list[_Finding]) -> None:
+        req = direction == "request"
+        by_old = {label: (s, p) for label, s, p in old}
+        by_new = {label: (s, p) for label, s, p in new}
+        who = _owner(np_)
+        for label, (s, p) in by_new.items():
+            if label in by_old:
+                os_, op_ = by_old[label]
+                out.extend(self.compare(os_, op_, s, p, direction, depth + 1))
+            else:
+                out.append(("variant-added", not req, p, f"{who}{direction} variant {label} added"))
+        for label, (_, p) in by_old.items():
+            if label not in by_new:
+                out.append(("variant-removed", req, p, f"{who}{direction} variant {label} removed"))
+
+
+def _widens(old: frozenset[str], new: frozenset[str]) -> bool:
+    """Every value of the old types is a value of the new ones (integer is a number)."""
+    return all(t in new or (t == "integer" and "number" in new) for t in old)
+
+
+# -- operations ------------------------------------------------------------------------------
+class _Collector:
+    def __init__(self) -> None:
+        self.order: list[tuple[str, bool, str, str]] = []
+        self.ops: dict[tuple[str, bool, str, str], list[str]] = {}
+
+    def add(self, finding: _Finding, operation: str) -> None:
+        ops = self.ops.get(finding)
+        if ops is None:
+            self.order.append(finding)
+            ops = self.ops[finding] = []
+        if operation not in ops:
+            ops.append(operation)
+
+    def changes(self) -> tuple[Change, ...]:
+        return tuple(
+            Change(kind=k, breaking=b, pointer=p, message=m, operations=tuple(self.ops[(k, b, p, m)]))
+            for k, b, p, m in self.order
+        )
+
+
+def _is_success(status: str) -> bool:
+    return status[:1] in ("2", "3") or status == "default"
+
+
+def _diff_operation(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) -> None:
+    name = n.name
+    if (o.http_method, o.path) != (n.http_method, n.path):
+        add(("operation-moved", True, n.pointer,
+             f"{name}: {o.http_method} {o.path} is now {n.http_method} {n.path}"))
+    if n.deprecated and not o.deprecated:
+        add(("operation-deprecated", False, n.pointer, f"{name}: deprecated"))
+    old_params = {(p.name, p.location): p for p in o.parameters}
+    new_params = {(p.name, p.location): p for p in n.parameters}
+    for key, p in new_params.items():
+        q = old_params.get(key)
+        label = f"{name}: {p.location} parameter {p.name!r}"
+        if q is None:
+            add(("parameter-added", p.required, p.pointer,
+                 f"{label} added" + (" (required)" if p.required else " (optional)")))
+            continue
+        if p.required and not q.required:
+            add(("parameter-became-required", True, p.pointer, f"{label} became required"))
+        elif q.required and not p.required:
+            add(("parameter-became-optional", False, p.pointer, f"{label} became optional"))
+        if (p.style, p.explode) != (q.style, q.explode):
+            add(("parameter-style-changed", True, p.pointer,
+                 f"{label} serialization changed from {q.style}/explode={q.explode} to {p.style}/explode={p.explode}"))
+        for kind, breaking, ptr, msg in schemas.compare(q.schema.raw, q.schema.pointer, p.schema.raw,
+                                                        p.schema.pointer, "request"):
+            add((f"parameter-{kind}", breaking, ptr, f"{label}: {msg}"))
+    for key, q in old_params.items():
+        if key not in new_params:
+            add(("parameter-removed", True, q.pointer, f"{name}: {q.location} parameter {q.name!r} removed"))
+    _diff_body(o, n, schemas, add)
+    _diff_responses(o, n, schemas, add)
+    _diff_security(o, n, add)
+
+
+def _diff_body(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) -> None:
+    name, ob, nb = n.name, o.request_body, n.request_body
+    if ob is None and nb is not None:
+        add(("request-body-added", nb.required, nb.pointer,
+             f"{name}: request body added" + (" (required)" if nb.required else " (optional)")))
+    elif ob is not None and nb is None:
+        add(("request-body-removed", True, ob.pointer, f"{name}: request body removed"))
+    elif ob is not None and nb is not None:
+        if nb.required and not ob.required:
+            add(("request-body-became-required", True, nb.pointer, f"{name}: request body became required"))
+        if nb.media_type != ob.media_type:
+            add(("request-media-type-changed", True, nb.pointer,
+                 f"{name}: request body media type changed from {ob.media_type} to {nb.media_type}"))
+        if ob.schema is not None and nb.schema is not None:
+            for finding in schemas.compare(ob.schema.raw, ob.schema.pointer, nb.schema.raw, nb.schema.pointer,
+                                           "request"):
+                add(finding)
+
+
+def _diff_responses(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) -> None:
+    name = n.name
+    old = {r.status: r for r in o.responses}
+    new = {r.status: r for r in n.responses}
+    for status, r in new.items():
+        q = old.get(status)
+        what = f" ({r.schema_title})" if r.schema_title else ""
+        if q is None:
+            add(("response-added", False, r.pointer, f"{name}: response {status}{what} added"))
+            continue
+        success = _is_success(status)
+        if q.media_type != r.media_type:
+            add(("response-media-type-changed", success, r.pointer,
+                 f"{name}: response {status} media type changed from {q.media_type} to {r.media_type}"))
+        elif q.schema is not None and r.schema is not None:
+            for finding in schemas.compare(q.schema.raw, q.schema.pointer, r.schema.raw, r.schema.pointer,
+                                           "response"):
+                add(finding)
+    for status, q in old.items():
+        if status not in new:
+            success = _is_success(status)
+            what = f" ({q.schema_title})" if q.schema_title else ""
+            add(("response-removed", success, q.pointer, f"{name}: response {status}{what} removed"))
+
+
+def _diff_security(o: Operation, n: Operation, add: Any) -> None:
+    name = n.name
+    pointer = pointer_join(n.pointer, "security")
+    if not o.security and n.security:
+        add(("security-added", True, pointer, f"{name}: now requires authentication"))
+        return
+    if o.security and not n.security:
+        add(("security-removed", False, pointer, f"{name}: no longer requires authentication"))
+        return
+    old_schemes = {s for req in o.security for s, _ in req.schemes}
+    new_schemes = {s for req in n.security for s, _ in req.schemes}
+    if old_schemes - new_schemes:
+        add(("security-scheme-removed", True, pointer,
+             f"{name}: security schemes no longer accepted: {', '.join(sorted(old_schemes - new_schemes))}"))
+    if new_schemes - old_schemes:
+        add(("security-scheme-added", False, pointer,
+             f"{name}: security schemes now accepted: {', '.join(sorted(new_schemes - old_schemes))}"))
+    added = set(n.scopes) - set(o.scopes)
+    removed = set(o.scopes) - set(n.scopes)
+    if added:
+        add(("security-scope-added", True, pointer, f"{name}: now requires scopes {', '.join(sorted(added))}"))
+    if removed:
+        add(("security-scope-removed", False, pointer,
+             f"{name}: no longer requires scopes {', '.join(sorted(removed))}"))
+
+
+def diff_specs(old: ApiSpec, new: ApiSpec) -> SpecDiff:
+    """Every difference between ``old`` and ``new`` a client would notice, classified."""
+    schemas = _SchemaDiff(old.document, new.document)
+    collected = _Collector()
+    for op in new.operations:
+        if op.name not in old:
+            collected.add(("operation-added", False, op.pointer,
+                           f"operation {op.name} added ({op.http_method} {op.path})"), op.name)
+    for op in old.operations:
+        if op.name not in new:
+            collected.add(("operation-removed", True, op.pointer,
+                           f"operation {op.name} removed ({op.http_method} {op.path})"), op.name)
+    for op in new.operations:
+        if op.name in old:
+            name = op.name
+            _diff_operation(old[name], op, schemas, lambda f, name=name: collected.add(f, name))
+    changes = collected.changes()
+    # breaking first, then the order found (operations in spec order), stable
+    return SpecDiff(old=old, new=new, changes=tuple(sorted(changes, key=lambda c: not c.breaking)))
