@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import inspect
 import logging
 import os
@@ -24,6 +25,7 @@ import httpx
 from ._describe import operation_doc, operation_signature
 from ._errors import (
     DynclientError,
+    FieldError,
     SpecError,
     TimeoutError,
     TransportError,
@@ -62,6 +64,7 @@ _USER_AGENT = "dynclient/0.1"
 _BEARER_TYPES = frozenset({"oauth2", "openIdConnect"})
 _DATED_VERSION = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 _Self = TypeVar("_Self", bound="_ClientBase")
+_E = TypeVar("_E", bound=BaseException)
 
 
 class ResponseValidationWarning(UserWarning):
@@ -244,7 +247,10 @@ class _ClientBase:
         return {}
 
     def _request(self, prep: PreparedOperation, arguments: Mapping[str, Any]) -> httpx.Request:
-        parts = prep.parts(arguments)
+        try:
+            parts = prep.parts(arguments)
+        except DynclientError as exc:  # a value echoed in a message must not carry the token
+            raise self._scrubbed(exc)  # noqa: B904 - the same exception, re-raised
         headers = {**self._headers, **parts.headers, **self._auth_headers(prep.op)}
         kwargs: dict[str, Any] = {}
         if self._timeout is not _UNSET:
@@ -259,28 +265,37 @@ class _ClientBase:
         )
 
     # -- the attempt loop's shared decisions ------------------------------------------------
+    def _scrub(self, text: str) -> str:
+        """``text`` with the token value replaced, wherever it turns up (headers, echoed bodies)."""
+        if self._token is not None and self._token.reveal() in text:
+            return text.replace(self._token.reveal(), "[redacted]")
+        return text
+
     def _log_request(self, op: str, request: httpx.Request, attempt: int) -> None:
         if logger.isEnabledFor(logging.DEBUG):
+            headers = {k: self._scrub(v) for k, v in redact_headers(request.headers).items()}
             logger.debug(
                 "request %s %s (operation=%s attempt=%d headers=%s)",
-                request.method, request.url, op, attempt, redact_headers(request.headers),
+                request.method, request.url, op, attempt, headers,
             )
             if self._log_bodies and request.content:
-                logger.debug("request body %s: %s", op, request.content[:4096].decode("utf-8", "replace"))
+                logger.debug("request body %s: %s", op, self._scrub(request.content[:4096].decode("utf-8", "replace")))
 
     def _on_transport_error(
-        self, op: str, request: httpx.Request, state: RetryState, exc: httpx.TransportError
+        self, op: str, request: httpx.Request, state: RetryState, exc: httpx.RequestError
     ) -> float:
         """Seconds to wait before retrying, or raise the wrapped error."""
+        attempt = state.attempt
         wait = state.after_error(exc)
         logger.log(
             logging.WARNING if wait is None else logging.INFO,
-            "transport error %s %s: %s (operation=%s attempt=%d)",
-            request.method, request.url, type(exc).__name__, op, state.attempt,
+            "transport error %s %s: %s (operation=%s attempt=%d%s)",
+            request.method, request.url, type(exc).__name__, op, attempt,
+            f" retry in {wait:.2f}s" if wait is not None else "",
         )
         if wait is None:
             cls = TimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
-            raise cls(op, f"{type(exc).__name__}: {exc}", request, state.attempt) from exc
+            raise cls(op, self._scrub(f"{type(exc).__name__}: {exc}"), request, state.attempt) from exc
         return wait
 
     def _on_response(
@@ -288,24 +303,43 @@ class _ClientBase:
     ) -> float | None:
         """Log the response; seconds to wait before retrying it, or None to keep it."""
         elapsed_ms = (time.perf_counter() - started) * 1000
+        attempt = state.attempt
         wait = state.after_response(response)
-        logger.debug(
+        logger.log(
+            logging.DEBUG if wait is None else logging.INFO,
             "response %s %s -> %d in %.1f ms (operation=%s attempt=%d%s)",
-            request.method, request.url, response.status_code, elapsed_ms, op, state.attempt - (wait is not None),
+            request.method, request.url, response.status_code, elapsed_ms, op, attempt,
             f" retry in {wait:.2f}s" if wait is not None else "",
         )
         if self._log_bodies and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("response body %s: %s", op, response.text[:4096])
+            logger.debug("response body %s: %s", op, self._scrub(response.text[:4096]))
         return wait
 
     def _finish(self, prep: PreparedOperation, response: httpx.Response, attempts: int) -> Any:
-        value, problem = prep.decode(response, self.validate_responses, attempts)
+        try:
+            value, problem = prep.decode(response, self.validate_responses, attempts)
+        except DynclientError as exc:
+            raise self._scrubbed(exc) from exc.__cause__
         if problem is not None:
+            problem = self._scrubbed(problem)
             if self.validate_responses == "strict":
                 raise problem
             logger.warning("%s", problem)
             warnings.warn(str(problem), ResponseValidationWarning, stacklevel=4)
         return value
+
+    def _scrubbed(self, exc: _E) -> _E:
+        """``exc`` with the token removed from its message and kept values (a server may echo it)."""
+        if self._token is None:
+            return exc
+        secret = self._token.reveal()
+        if secret in str(exc):
+            exc.args = tuple(_scrub_value(a, secret) for a in exc.args)
+        for name in ("body", "text", "detail", "errors"):
+            kept = getattr(exc, name, None)
+            if kept is not None and secret in repr(kept):
+                setattr(exc, name, _scrub_value(kept, secret))
+        return exc
 
     # -- groups -------------------------------------------------------------------------
     def _make_method(self, op: Operation) -> Callable[..., Any]:
@@ -339,6 +373,21 @@ class _ClientBase:
             method.__doc__ = operation_doc(doc, op)
             method.__signature__ = operation_signature(doc, op)  # type: ignore[attr-defined]
             setattr(target, op.method_name, method)
+
+
+def _scrub_value(value: Any, secret: str) -> Any:
+    """A copy of ``value`` (str, list, tuple, dict, FieldError) with ``secret`` replaced."""
+    if isinstance(value, str):
+        return value.replace(secret, "[redacted]")
+    if isinstance(value, FieldError):
+        return dataclasses.replace(
+            value, location=_scrub_value(value.location, secret), message=_scrub_value(value.message, secret)
+        )
+    if isinstance(value, list | tuple):
+        return type(value)(_scrub_value(v, secret) for v in value)
+    if isinstance(value, dict):
+        return {_scrub_value(k, secret): _scrub_value(v, secret) for k, v in value.items()}
+    return value
 
 
 def _reject_awaitable(result: Any, hook: Any) -> None:
@@ -392,7 +441,7 @@ class Client(_ClientBase):
             started = time.perf_counter()
             try:
                 response = self._http.send(request)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # transport, decoding, redirects
                 time.sleep(self._on_transport_error(name, request, state, exc))
                 continue
             for after in self._after:
@@ -471,7 +520,7 @@ class AsyncClient(_ClientBase):
             started = time.perf_counter()
             try:
                 response = await self._http.send(request)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # transport, decoding, redirects
                 await asyncio.sleep(self._on_transport_error(name, request, state, exc))
                 continue
             for after in self._after:

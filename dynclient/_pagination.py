@@ -35,7 +35,11 @@ class PageCursor:
         self._op = op
         self._arguments = dict(arguments)
         start = self._arguments.pop(self.pagination.page_parameter, None)
-        self.page: int = int(start) if start is not None else 1
+        if start is not None and (not isinstance(start, int) or isinstance(start, bool) or start < 1):
+            raise DynclientError(f"{op.name}: {self.pagination.page_parameter} must be an integer >= 1")
+        if max_pages is not None and (not isinstance(max_pages, int) or max_pages < 1):
+            raise DynclientError(f"{op.name}: max_pages must be an integer >= 1")
+        self.page: int = start if start is not None else 1
         self._max_pages = max_pages
         self._fetched = 0
         self._seen: dict[str, int] = {}

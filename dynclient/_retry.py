@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import httpx
 
-__all__ = ["IDEMPOTENT_METHODS", "RetryPolicy", "RetryState"]
+__all__ = ["DEFAULT_RETRY_STATUSES", "IDEMPOTENT_METHODS", "RetryPolicy", "RetryState", "retry_after_seconds"]
 
+#: Methods retried by default: repeating them cannot do anything twice.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+#: Statuses that say "try again later": rate limited, bad gateway, unavailable, gateway timeout.
+DEFAULT_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+_SECONDS = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
 @dataclass(frozen=True)
@@ -21,9 +29,10 @@ class RetryPolicy:
 
     ``attempts`` counts every try, the first included (1 = never retry). Waits grow as
     ``backoff * 2**n`` up to ``max_backoff``, with full jitter; a ``Retry-After`` header
-    (seconds or HTTP-date) is honoured up to ``max_retry_after``. No retry starts after
-    ``max_elapsed`` seconds. Only idempotent methods are retried unless
-    ``retry_non_idempotent`` is set (POST/PATCH may have taken effect).
+    (seconds or HTTP-date) is honoured, capped at ``max_retry_after``. No retry starts if
+    it would end past ``max_elapsed`` seconds after the first attempt. Only idempotent
+    methods are retried unless ``retry_non_idempotent`` is set (a POST or PATCH may have
+    taken effect even when its answer was lost).
     """
 
     attempts: int = 3
@@ -32,15 +41,18 @@ class RetryPolicy:
     jitter: bool = True
     max_elapsed: float = 60.0
     max_retry_after: float = 60.0
-    statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 502, 503, 504}))
+    statuses: frozenset[int] = field(default_factory=lambda: DEFAULT_RETRY_STATUSES)
     retry_connection_errors: bool = True
     retry_non_idempotent: bool = False
 
     def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError("attempts must be at least 1")
-        if self.backoff < 0 or self.max_backoff < 0 or self.max_elapsed < 0:
-            raise ValueError("backoff, max_backoff and max_elapsed must be >= 0")
+        if not isinstance(self.attempts, int) or isinstance(self.attempts, bool) or self.attempts < 1:
+            raise ValueError("attempts must be an integer of at least 1")
+        for name in ("backoff", "max_backoff", "max_elapsed", "max_retry_after"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0")
+        object.__setattr__(self, "statuses", frozenset(self.statuses))
 
     @classmethod
     def none(cls) -> RetryPolicy:
@@ -48,22 +60,31 @@ class RetryPolicy:
         return cls(attempts=1)
 
 
-def _retry_after(response: httpx.Response, now: Callable[[], float]) -> float | None:
-    raw = response.headers.get("retry-after")
-    if raw is None:
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds a ``Retry-After`` value asks for (delta-seconds or HTTP-date), or None if unusable.
+
+    ``now`` is the wall-clock time (``time.time()``) to measure a date against.
+    """
+    if value is None:
         return None
-    raw = raw.strip()
-    if raw.isdigit():
+    raw = value.strip()
+    if _SECONDS.match(raw):
         return float(raw)
     try:
         when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
-    return max(0.0, float(when.timestamp()) - time.time())
+    if when.tzinfo is None:  # "-0000" and obsolete forms: HTTP dates are always UTC
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 class RetryState:
-    """Tracks one logical call's attempts and decides the wait before the next, if any."""
+    """Tracks one logical call's attempts and decides the wait before the next, if any.
+
+    ``attempt`` is the number of the attempt in flight (1-based); after a final failure it
+    is the number of attempts made.
+    """
 
     def __init__(
         self,
@@ -71,12 +92,14 @@ class RetryState:
         method: str,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.policy = policy
         self.attempt = 1
         self._retryable_method = method.upper() in IDEMPOTENT_METHODS or policy.retry_non_idempotent
         self._clock = clock
         self._rng = rng
+        self._wall_clock = wall_clock
         self._start = clock()
 
     def _backoff(self) -> float:
@@ -95,16 +118,18 @@ class RetryState:
         """Seconds to wait before retrying, or None to accept this response."""
         if response.status_code not in self.policy.statuses:
             return None
-        hinted = _retry_after(response, self._clock)
+        hinted = retry_after_seconds(response.headers.get("retry-after"), self._wall_clock())
         if hinted is not None:
             return self._allowed(min(hinted, self.policy.max_retry_after))
         return self._allowed(self._backoff())
 
-    def after_error(self, exc: httpx.TransportError) -> float | None:
-        """Seconds to wait before retrying after a transport failure, or None to give up.
+    def after_error(self, exc: httpx.RequestError) -> float | None:
+        """Seconds to wait before retrying after a failed exchange, or None to give up.
 
-        Timeouts are retried only for idempotent methods; so are dropped connections.
+        Connection failures, dropped connections and timeouts are retried (idempotent
+        methods only, unless opted in); errors that would repeat identically, such as a
+        body that cannot be decoded or too many redirects, are not.
         """
-        if not self.policy.retry_connection_errors:
+        if not self.policy.retry_connection_errors or not isinstance(exc, httpx.TransportError):
             return None
         return self._allowed(self._backoff())
