@@ -264,8 +264,10 @@ class _SchemaDiff:
             out.append(("enum-constraint-removed", not req, np_, f"{who}values no longer restricted to an enum"))
         if fo.core is not None and fn.core is not None:
             self._compare_object(fo.core, fn.core, direction, depth, out)
-        elif fo.variants is not None and fn.variants is not None:
-            self._compare_variants(fo.variants, fn.variants, np_, direction, depth, out)
+        elif fo.variants is not None or fn.variants is not None:  # one side may be a single schema
+            ov, nv = _as_variants(fo), _as_variants(fn)
+            if ov is not None and nv is not None:
+                self._compare_variants(ov, nv, np_, direction, depth, out)
 
     def _compare_object(self, old: tuple[Mapping[str, Any], str], new: tuple[Mapping[str, Any], str],
                         direction: Direction, depth: int, out: list[_Finding]) -> None:
@@ -324,6 +326,14 @@ class _SchemaDiff:
         for label, (_, p) in by_old.items():
             if label not in by_new:
                 out.append(("variant-removed", req, p, f"{who}{direction} variant {label} removed"))
+
+
+def _as_variants(f: _Facets) -> list[tuple[str, Mapping[str, Any], str]] | None:
+    if f.variants is not None:
+        return f.variants
+    if f.core is not None:
+        return [(_component(f.core[1]) or "#0", f.core[0], f.core[1])]
+    return None
 
 
 def _widens(old: frozenset[str], new: frozenset[str]) -> bool:
