@@ -19,7 +19,8 @@ from typing import Any, Literal
 import httpx
 
 from ._build import identifier
-from ._errors import APIError, FieldError, RequestValidationError, ResponseValidationError
+from ._document import resolve_pointer
+from ._errors import APIError, FieldError, RequestValidationError, ResponseValidationError, SpecError
 from ._ir import ApiSpec, Operation, Parameter, Response
 from ._serialize import form_body, json_body, path_value, query_pairs, scalar, simple_value
 from ._validation import Compiled, Engine, SchemaEngine
@@ -68,6 +69,14 @@ def _make_error_classes(spec: ApiSpec) -> ErrorClasses:
     return ErrorClasses(**classes)
 
 
+def _allows_empty(document: Mapping[str, Any], pointer: str) -> bool:
+    try:
+        node = resolve_pointer(document, pointer)
+    except SpecError:
+        return False
+    return isinstance(node, Mapping) and node.get("allowEmptyValue") is True
+
+
 class PreparedOperation:
     """An operation with everything expensive precomputed; validators compile on first use."""
 
@@ -84,6 +93,11 @@ class PreparedOperation:
         self._location: dict[str, str] = {p.name: p.location for p in op.parameters}
         if op.request_body is not None:
             self._location["body"] = "body"
+        # OpenAPI: a query parameter may be sent empty (``?name=``) only with allowEmptyValue: true
+        self._no_empty = frozenset(
+            p.name for p in op.parameters
+            if p.location == "query" and not _allows_empty(runtime.spec.document, p.pointer)
+        )
         # path template -> literal pieces and parameter names, split once
         self._path_pieces: list[tuple[str, str | None]] = []
         pos = 0
@@ -138,6 +152,10 @@ class PreparedOperation:
         for name, value in values.items():
             if self._location[name] == "path" and isinstance(value, str) and value == "":
                 errors.append(FieldError(f"path.{name}", "must not be empty (it would change the path)", "path"))
+            elif value == "" and name in self._no_empty:
+                errors.append(
+                    FieldError(f"query.{name}", "must not be empty (the spec does not set allowEmptyValue)", "empty")
+                )
         if values:
             validator = self._input_validator()
             if not validator.is_valid(values):

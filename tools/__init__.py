@@ -1,0 +1,1 @@
+"""Test and demo tooling (not part of the dynclient package)."""
