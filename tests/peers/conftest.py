@@ -27,13 +27,19 @@ def prism_static(prism_spec: tuple[Path, list[Change]]) -> Iterator[PrismServer]
         server.stop()
 
 
+#: dynamic mode generates data from a seed; three seeds give three different corpora
+DYNAMIC_SEEDS = ("dynclient-1", "dynclient-2", "dynclient-3")
+
+
 @pytest.fixture(scope="session")
-def prism_dynamic(prism_spec: tuple[Path, list[Change]]) -> Iterator[PrismServer]:
-    server = PrismServer(prism_spec[0], dynamic=True, seed="dynclient-peers", log_dir=prism_spec[0].parent)
+def prism_dynamic_servers(prism_spec: tuple[Path, list[Change]]) -> Iterator[dict[str, PrismServer]]:
+    servers = {seed: PrismServer(prism_spec[0], dynamic=True, seed=seed, log_dir=prism_spec[0].parent)
+               for seed in DYNAMIC_SEEDS}
     try:
-        yield server.start()
+        yield servers
     finally:
-        server.stop()
+        for server in servers.values():
+            server.stop()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
