@@ -65,6 +65,11 @@ class _Script:
             return reply
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 drops concurrent connects (1 s SYN retransmits)
+
+
 class LocalServer:
     """Threaded HTTP server bound to 127.0.0.1 on a free port; a context manager."""
 
@@ -79,6 +84,11 @@ class LocalServer:
             protocol_version = "HTTP/1.1"
             timeout = 10  # idle keep-alive connections end on their own
 
+            def setup(self) -> None:
+                super().setup()
+                # headers and body go out in separate writes: without this, Nagle + delayed ACK add ~40 ms
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 return
 
@@ -87,8 +97,7 @@ class LocalServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # -- scripting ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ refused connections, pagination, hooks, logging and redaction, version pinning, 
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import socket
@@ -17,10 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
+from _server import LocalServer, Reply, Seen
+from payloads import CUSTOMER_ID, customer
 
 import dynclient
-from tests._server import LocalServer, Reply, Seen
-from tests.payloads import CUSTOMER_ID, customer
 
 TOKEN = "polar_oat_Sup3rS3cretT0ken_do_not_leak_8f2c"
 FAST = dynclient.RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02)
@@ -192,6 +193,23 @@ async def test_with_options_overrides_retry_per_call(make: Any, server: LocalSer
     with pytest.raises(dynclient.APIError) as info:
         await base.call("customers_get", id=CUSTOMER_ID)  # the original keeps its own policy
     assert info.value.status_code == 503
+
+
+async def test_concurrent_async_calls_retry_independently(server: LocalServer) -> None:
+    flaky = {f"ext_{n}" for n in range(0, 12, 2)}
+
+    def handler(seen: Seen) -> Reply:
+        external_id = seen.path.rsplit("/", 1)[1]
+        first = len([s for s in server.seen if s.path == seen.path]) == 1
+        status = 503 if external_id in flaky and first else 200
+        return Reply(status, json=customer(int(external_id[4:]) + 1) if status == 200 else None)
+
+    for n in range(12):
+        server.route("GET", f"/v1/customers/external/ext_{n}", handler)
+    async with dynclient.AsyncClient(base_url=server.url, retry=FAST) as client:
+        results = await asyncio.gather(*(client.customers.get_external(external_id=f"ext_{n}") for n in range(12)))
+    assert [r["email"] for r in results] == [f"customer{n + 1}@example.com" for n in range(12)]
+    assert len(server.seen) == 12 + len(flaky)
 
 
 # -- timeouts, dropped and refused connections -------------------------------------------------
@@ -471,11 +489,19 @@ async def test_hooks_see_operation_request_and_response_per_attempt(make: Any, s
         ("before", "customers_get", "GET", url), ("after", "customers_get", "GET", 200),
     ]
     assert {s.headers.get("X-Trace-Id") for s in server.requests_to("GET", GET_PATH)} == {"trace-123"}
-    if api.is_async:  # AsyncClient awaits async hooks too
+    if api.is_async:  # AsyncClient awaits async hooks too, in order with sync ones
         events.clear()
-        async_api = make(after_response=[after_async, after])
+
+        async def before_async(op: str, request: httpx.Request) -> None:
+            await asyncio.sleep(0)
+            events.append(("before-async", op))
+
+        async_api = make(before_request=[before_async, before], after_response=[after_async, after])
         await async_api.call("customers_get", id=CUSTOMER_ID)
-        assert events == [("after-async", "customers_get", 200), ("after", "customers_get", "GET", 200)]
+        assert events == [
+            ("before-async", "customers_get"), ("before", "customers_get", "GET", url),
+            ("after-async", "customers_get", 200), ("after", "customers_get", "GET", 200),
+        ]
 
 
 def test_sync_client_refuses_async_hooks(server: LocalServer) -> None:
