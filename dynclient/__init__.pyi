@@ -12,39 +12,38 @@ import typing
 
 import httpx
 
-from . import _errors
-from . import schemas as _schemas
-from ._operation import ErrorClasses as _ErrorClasses
-from ._operation import ValidateMode as _ValidateMode
-from ._spec import SpecSource as _SpecSource
-from ._validation import Engine as _Engine
-from ._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
-from ._errors import APIError as APIError
-from ._client import AfterResponse as AfterResponse
-from ._ir import ApiSpec as ApiSpec
-from ._client import BeforeRequest as BeforeRequest
-from ._errors import DynclientError as DynclientError
-from ._errors import FieldError as FieldError
-from ._ir import Operation as Operation
-from ._client import OperationGroup as OperationGroup
-from ._ir import Pagination as Pagination
-from ._errors import PaginationError as PaginationError
-from ._ir import Parameter as Parameter
-from ._ir import RequestBody as RequestBody
-from ._errors import RequestValidationError as RequestValidationError
-from ._ir import Response as Response
-from ._errors import ResponseValidationError as ResponseValidationError
-from ._client import ResponseValidationWarning as ResponseValidationWarning
-from ._retry import RetryPolicy as RetryPolicy
-from ._ir import SchemaRef as SchemaRef
-from ._ir import SecurityRequirement as SecurityRequirement
-from ._ir import SecurityScheme as SecurityScheme
-from ._ir import Server as Server
-from ._errors import SpecError as SpecError
-from ._errors import TimeoutError as TimeoutError
-from ._errors import TransportError as TransportError
-from ._spec import bundled_spec_path as bundled_spec_path
-from ._spec import load_spec as load_spec
+import dynclient.schemas as _schemas
+from dynclient._errors import APIError as _APIError
+from dynclient._operation import ValidateMode as _ValidateMode
+from dynclient._spec import SpecSource as _SpecSource
+from dynclient._validation import Engine as _Engine
+from dynclient._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from dynclient._errors import APIError as APIError
+from dynclient._client import AfterResponse as AfterResponse
+from dynclient._ir import ApiSpec as ApiSpec
+from dynclient._client import BeforeRequest as BeforeRequest
+from dynclient._errors import DynclientError as DynclientError
+from dynclient._errors import FieldError as FieldError
+from dynclient._ir import Operation as Operation
+from dynclient._client import OperationGroup as OperationGroup
+from dynclient._ir import Pagination as Pagination
+from dynclient._errors import PaginationError as PaginationError
+from dynclient._ir import Parameter as Parameter
+from dynclient._ir import RequestBody as RequestBody
+from dynclient._errors import RequestValidationError as RequestValidationError
+from dynclient._ir import Response as Response
+from dynclient._errors import ResponseValidationError as ResponseValidationError
+from dynclient._client import ResponseValidationWarning as ResponseValidationWarning
+from dynclient._retry import RetryPolicy as RetryPolicy
+from dynclient._ir import SchemaRef as SchemaRef
+from dynclient._ir import SecurityRequirement as SecurityRequirement
+from dynclient._ir import SecurityScheme as SecurityScheme
+from dynclient._ir import Server as Server
+from dynclient._errors import SpecError as SpecError
+from dynclient._errors import TimeoutError as TimeoutError
+from dynclient._errors import TransportError as TransportError
+from dynclient._spec import bundled_spec_path as bundled_spec_path
+from dynclient._spec import load_spec as load_spec
 
 __version__: builtins.str
 
@@ -81,31 +80,35 @@ __all__ = [
 ]
 
 
-class _Errors(_ErrorClasses):
-    """``client.errors``: one ``APIError`` subclass per error-response schema of the spec."""
+class _Errors:
+    """``client.errors``: one ``APIError`` subclass per error-response schema of the spec.
 
-    class HTTPValidationError(_errors.APIError):
+    (At run time an ``ErrorClasses`` namespace; typed without its catch-all attribute
+    access, so a misspelt error class is a type error.)
+    """
+
+    class HTTPValidationError(_APIError):
         """HTTP error response whose body is the spec's "HTTPValidationError" schema."""
 
-    class ResourceNotFound(_errors.APIError):
+    class ResourceNotFound(_APIError):
         """HTTP error response whose body is the spec's "ResourceNotFound" schema."""
 
-    class NotPermitted(_errors.APIError):
+    class NotPermitted(_APIError):
         """HTTP error response whose body is the spec's "NotPermitted" schema."""
 
-    class AmbiguousExternalCustomerID(_errors.APIError):
+    class AmbiguousExternalCustomerID(_APIError):
         """HTTP error response whose body is the spec's "AmbiguousExternalCustomerID" schema."""
 
-    class PaymentMethodSetupFailed(_errors.APIError):
+    class PaymentMethodSetupFailed(_APIError):
         """HTTP error response whose body is the spec's "PaymentMethodSetupFailed" schema."""
 
-    class CustomerNotReady(_errors.APIError):
+    class CustomerNotReady(_APIError):
         """HTTP error response whose body is the spec's "CustomerNotReady" schema."""
 
-    class PaymentMethodInUseByActiveSubscription(_errors.APIError):
+    class PaymentMethodInUseByActiveSubscription(_APIError):
         """HTTP error response whose body is the spec's "PaymentMethodInUseByActiveSubscription" schema."""
 
-    def __iter__(self) -> collections.abc.Iterator[builtins.type[_errors.APIError]]: ...
+    def __iter__(self) -> collections.abc.Iterator[builtins.type[_APIError]]: ...
 
 
 class _customer_portal_Group(OperationGroup):

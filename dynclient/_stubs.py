@@ -51,7 +51,7 @@ STUB_FILES = ("dynclient/__init__.pyi", "dynclient/schemas.pyi")
 _HERE = Path(__file__).resolve().parent
 _COMPONENT = "/components/schemas/"
 #: Module names the stubs use in annotations; no generated name may take them.
-_ROOTS = frozenset({"builtins", "collections", "typing", "httpx", "dynclient", "_schemas", "_errors", "_operation"})
+_ROOTS = frozenset({"builtins", "collections", "typing", "httpx", "dynclient", "_schemas", "_APIError"})
 _ANNOTATION_ONLY = frozenset({
     "title", "description", "examples", "example", "default", "deprecated", "readOnly", "writeOnly",
     "$comment", "externalDocs", "xml", "format", "minLength", "maxLength", "pattern", "minimum", "maximum",
@@ -607,6 +607,17 @@ def _needs_kwargs_typeddict(arguments: Sequence[Argument]) -> bool:
     )
 
 
+def _arguments_typeddict(types: _SchemaTypes, op: Operation, arguments: Sequence[Argument]) -> str:
+    """``<operation>_Arguments``: the keyword arguments as a TypedDict, for ``**arguments: Unpack[...]``."""
+    token = f"{op.pointer}\x01in\x01arguments"
+    types.defs[token] = Definition(
+        token, f"{op.name}_Arguments", op.pointer, "in", "typeddict",
+        doc=f"Keyword arguments of {op.name} (some names cannot be Python parameters).",
+        fields=[Field(a.name, a.annotation, a.required) for a in arguments],
+    )
+    return f"\x00{token}\x00"
+
+
 def _returns(types: _SchemaTypes, op: Operation) -> str:
     responses = op.success_responses or tuple(r for r in op.responses if r.status == "default")
     if not responses:
@@ -669,7 +680,7 @@ def _operation_stub(types: _SchemaTypes, op: Operation) -> OperationStub:
         summary=op.summary,
         arguments=arguments,
         returns=returns,
-        kwargs_type=f"_{op.name}_Arguments" if _needs_kwargs_typeddict(arguments) else None,
+        kwargs_type=_arguments_typeddict(types, op, arguments) if _needs_kwargs_typeddict(arguments) else None,
         page_type=returns if paginated else None,
         item_type=_item_type(types, op) if paginated else None,
     )
@@ -729,7 +740,7 @@ def runtime_exports() -> tuple[tuple[str, ...], list[Reexport]]:
                 break
         if home is None:
             raise SpecError(f"dynclient.{name} is exported but no private module lists it in __all__")
-        out.append(Reexport("." + home.split(".", 1)[1], name))
+        out.append(Reexport(home, name))
     return names, out
 
 
@@ -787,19 +798,20 @@ def render_stubs(spec: ApiSpec) -> dict[str, str]:
         return _TOKEN.sub(lambda m: "_schemas." + names[m.group(1)], text)
 
     definitions = sorted(analysed.types.defs.values(), key=lambda d: d.name)
-    schema_defs = [
-        {
+    schema_defs = []
+    for d in definitions:
+        fields = [
+            {"key": f.key, "literal_key": _pystr(f.key), "annotation": resolve(f.declared), "plain": _class_key(f.key)}
+            for f in d.fields
+        ]
+        schema_defs.append({
             "name": d.name,
             "kind": d.kind,
             "doc": _docstring(d.doc, "    "),
-            "functional": d.kind == "typeddict" and _needs_functional(d, set(names.values())),
-            "fields": [
-                {"key": f.key, "literal_key": _pystr(f.key), "annotation": resolve(f.declared)} for f in d.fields
-            ],
+            "class_fields": [f for f in fields if f["plain"]],
+            "functional_fields": [f for f in fields if not f["plain"]],
             "expr": resolve(d.expr),
-        }
-        for d in definitions
-    ]
+        })
     exported, reexports = runtime_exports()
     root, groups = _groups(analysed.ops)
     _check_member_names(spec, root, groups, set(exported))
@@ -815,7 +827,7 @@ def render_stubs(spec: ApiSpec) -> dict[str, str]:
                 for a in op.arguments
             ],
             "returns": qualified(op.returns),
-            "kwargs_type": op.kwargs_type,
+            "kwargs_type": qualified(op.kwargs_type) if op.kwargs_type else None,
             "page_type": qualified(op.page_type) if op.page_type else None,
             "item_type": qualified(op.item_type) if op.item_type else None,
         }
@@ -871,15 +883,13 @@ def render_stubs(spec: ApiSpec) -> dict[str, str]:
     return out
 
 
-def _needs_functional(d: Definition, type_names: set[str]) -> bool:
-    """Class syntax cannot hold this key (not a name, a keyword, mangled, or shadowing a type we use)."""
-    return any(
-        not f.key.isidentifier()
-        or keyword.iskeyword(f.key)
-        or (f.key.startswith("__") and not f.key.endswith("__"))
-        or f.key in _ROOTS
-        or f.key in type_names
-        for f in d.fields
+def _class_key(key: str) -> bool:
+    """Whether class syntax can declare this key unchanged (else it goes in a functional base)."""
+    return (
+        key.isidentifier()
+        and not keyword.iskeyword(key)
+        and not (key.startswith("__") and not key.endswith("__"))  # would be name-mangled
+        and key not in _ROOTS
     )
 
 

@@ -1,0 +1,42 @@
+# pyright: strict
+"""Misuses the stubs must reject: every line with an E-marker comment is an error for mypy --strict
+and for pyright strict, and no other line is. Never run; only type-checked (see tests/test_stubs.py)."""
+
+from __future__ import annotations
+
+import dynclient
+from dynclient.schemas import Customer, CustomerCreate, CustomerUpdate
+
+CUSTOMER_ID = "992fae2a-2a17-4b7a-8d9e-e287cf90131b"
+
+
+def misuse(client: dynclient.Client, customer: Customer) -> None:
+    client.call("customers_get", identifier=CUSTOMER_ID)  # E: wrong parameter name
+    client.customers.list(limt=10)  # E: misspelt parameter in the group form
+    client.call("customers_list", limit="ten")  # E: wrong type for limit
+    client.call("customers_lst")  # E: unknown operation
+    client.call("customers_get")  # E: missing path parameter
+    client.customers.get()  # E: missing path parameter in the group form
+    client.call("customers_list", sorting=["-created"])  # E: bad enum value for sorting
+    client.customers.create(body={"email": "a@example.com", "billing_address": {"country": "XX"}})  # E: bad country
+    client.customers.create(body={"email": "a@example.com", "nickname": "ada"})  # E: unknown body key
+    client.customers.create(body={"name": "Ada"})  # E: missing required body key
+    client.customer.list()  # E: misspelt group
+    client.customers.lst()  # E: misspelt method
+    _ = customer["nickname"]  # E: key that does not exist
+    _ = customer["name"].upper()  # E: nullable field treated as non-null
+    _ = customer["billing_address"]["country"]  # E: nullable nested object treated as non-null
+    _ = client.customers.delete(id=CUSTOMER_ID)["id"]  # E: delete returns None
+    _ = client.customers.export()["items"]  # E: export is CSV text, not an object
+    client.customers.update(id=CUSTOMER_ID, body={"type": "company"})  # E: bad enum value in the body
+    client.call("customers_delete", id=CUSTOMER_ID, anonymize="yes")  # E: wrong type for a query parameter
+    client.customers.get(CUSTOMER_ID)  # E: parameters are keyword-only
+    _ = client.errors.CustomerMissing  # E: unknown error class
+    _ = client.call("customers_get", id=CUSTOMER_ID)["tax_id"][2]  # E: tax_id is a pair
+    client.paginate("customers_get", id=CUSTOMER_ID)  # E: not a paginated operation
+    body: CustomerCreate = {"email": "a@example.com", "type": "company"}  # E: bad discriminator value
+    update: CustomerUpdate = {"metadata": {"plan": ["pro"]}}  # E: metadata values are scalars
+    print(body, update)
+    if customer["type"] == "individual":
+        _ = customer["members"]  # E: no such key on either customer type
+    _ = client.invoke("anything_at_all", whatever=1)  # the escape hatch is untyped on purpose
