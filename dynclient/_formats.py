@@ -1,73 +1,79 @@
-"""The string formats dynclient asserts, one function each, shared by every schema engine.
+"""The string formats dynclient asserts, one definition each, shared by every schema engine.
 
-Both engines (jsonschema-rs for speed, python-jsonschema for messages) are handed
-these same functions, so they can never disagree on a format. Formats not listed
-here are annotations only, as JSON Schema 2020-12 specifies by default.
+``date``, ``date-time``, ``uuid`` and ``uuid4`` are defined by one exact regular
+expression each (``PATTERNS``: ASCII classes, groups, alternation and counted
+repeats only, so Python's ``re`` and Rust's ``regex`` read them identically).
+The Python engine full-matches them; the jsonschema-rs engine gets them as
+``pattern`` keywords (``_validation.with_format_patterns``), which runs them in
+Rust instead of calling back into Python for every string: on a 100-customer
+page that is ~0.1 ms instead of ~0.9 ms. The calendar (days per month, leap
+years, no year 0) is part of the expressions.
+
+``email`` has no such expression and stays a function, handed to both engines.
+Formats not listed are annotations only, as JSON Schema 2020-12 specifies by default.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 
-__all__ = ["FORMATS"]
+__all__ = ["FORMATS", "PATTERNS"]
 
-_DATE_TIME = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+_HEX = "[0-9a-fA-F]"
+_YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"  # 0001-9999
+_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_DATE = (
+    f"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    f"|02-(?:0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29)"
 )
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_UUID4 = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
-)
+_TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\\.[0-9]+)?"
+_OFFSET = "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+
+#: Format name -> an exact regular expression for it (to be matched against the whole string).
+PATTERNS: dict[str, str] = {
+    # RFC 3339 date-time: seconds and offset required, 'T'/'t'/' ' separator, leap second 60
+    "date-time": f"{_DATE}[Tt ]{_TIME}{_OFFSET}",
+    "date": _DATE,
+    "uuid": f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}",
+    # version nibble 4, RFC 4122 variant
+    "uuid4": f"{_HEX}{{8}}-{_HEX}{{4}}-4{_HEX}{{3}}-[89abAB]{_HEX}{{3}}-{_HEX}{{12}}",
+}
+
+_DATE_TIME_RE = re.compile(PATTERNS["date-time"])
+_DATE_RE = re.compile(PATTERNS["date"])
+_UUID_RE = re.compile(PATTERNS["uuid"])
+_UUID4_RE = re.compile(PATTERNS["uuid4"])
 # A practical address check: one @, a non-empty local part without spaces,
 # a dotted domain of letters, digits and hyphens.
 _EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
 )
 
 
 def is_date_time(value: str) -> bool:
-    """RFC 3339 date-time (seconds required, offset required)."""
-    m = _DATE_TIME.match(value)
-    if m is None:
-        return False
-    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
-    if hour > 23 or minute > 59 or second > 60:
-        return False
-    offset = m.group(8)
-    if len(offset) == 6 and (int(offset[1:3]) > 23 or int(offset[4:6]) > 59):
-        return False
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
+    """RFC 3339 date-time (seconds required, offset required, a real calendar date)."""
+    return _DATE_TIME_RE.fullmatch(value) is not None
 
 
 def is_date(value: str) -> bool:
-    if _DATE.match(value) is None:
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+    """A real calendar date, ``YYYY-MM-DD``, year 0001-9999."""
+    return _DATE_RE.fullmatch(value) is not None
 
 
 def is_uuid(value: str) -> bool:
-    return _UUID.match(value) is not None
+    return _UUID_RE.fullmatch(value) is not None
 
 
 def is_uuid4(value: str) -> bool:
     """A UUID whose version nibble is 4 and variant is RFC 4122."""
-    return _UUID4.match(value) is not None
+    return _UUID4_RE.fullmatch(value) is not None
 
 
 def is_email(value: str) -> bool:
-    if len(value) > 254 or _EMAIL.match(value) is None:
+    if len(value) > 254 or _EMAIL.fullmatch(value) is None:
         return False
     local = value.rsplit("@", 1)[0]
     return len(local) <= 64 and not local.startswith(".") and not local.endswith(".") and ".." not in local

@@ -6,7 +6,10 @@ schema, and cached. The verdict comes from jsonschema-rs (hundreds of times
 faster than python-jsonschema on a 100-customer page); only when it says
 "invalid" does python-jsonschema walk the instance to explain why, with
 OpenAPI's ``discriminator`` used to name the branch that was meant.
-Both engines get the same format functions (``_formats.FORMATS``).
+Both engines assert the same formats: those with an exact regular expression
+(``_formats.PATTERNS``) reach jsonschema-rs as ``pattern`` keywords (see
+``with_format_patterns``) and python-jsonschema as functions full-matching the
+same expression; the others are the same Python functions (``_formats.FORMATS``).
 """
 
 from __future__ import annotations
@@ -26,14 +29,14 @@ from jsonschema.exceptions import ValidationError as _ValidationError
 
 from ._document import pointer_to_fragment
 from ._errors import FieldError, SpecError
-from ._formats import FORMATS
+from ._formats import FORMATS, PATTERNS
 
 try:  # the fast engine is a declared dependency; python-jsonschema remains the reference
     import jsonschema_rs
 except ImportError:  # pragma: no cover - exercised only where the wheel is unavailable
     jsonschema_rs = None  # type: ignore[assignment]
 
-__all__ = ["SPEC_URI", "Compiled", "Engine", "SchemaEngine", "format_location"]
+__all__ = ["SPEC_URI", "Compiled", "Engine", "SchemaEngine", "format_location", "with_format_patterns"]
 
 SPEC_URI = "urn:dynclient:spec"
 Engine = Literal["auto", "rs", "python"]
@@ -49,6 +52,57 @@ def _strings_only(check: Callable[[str], bool]) -> Callable[[object], bool]:
 
 for _name, _fn in FORMATS.items():
     _FORMAT_CHECKER.checks(_name)(cast(Any, _strings_only(_fn)))
+
+
+# keys whose values are instance data, not schemas: never rewritten
+_DATA_KEYS = frozenset({"const", "enum", "default", "examples", "example"})
+# keys whose values map arbitrary names (which may equal a data key) to schemas
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas"})
+_ANCHORED = {name: f"^(?:{regex})$" for name, regex in PATTERNS.items()}
+
+
+def with_format_patterns(node: Any, used: set[str] | None = None) -> Any:
+    """``node`` with each ``format`` that has an exact expression turned into a ``pattern``.
+
+    For jsonschema-rs only: a ``pattern`` runs in Rust, a custom format calls back into
+    Python for every string. Both constrain strings only, so verdicts are unchanged
+    (a format left in place, e.g. under a data key, is still checked by its function).
+    Unchanged subtrees are shared, not copied. Formats left as ``format`` are added to
+    ``used``.
+    """
+    if isinstance(node, list):
+        items = [with_format_patterns(v, used) for v in node]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] | None = None
+    for key, value in node.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            new: Any = {k: with_format_patterns(v, used) for k, v in value.items()}
+            if all(new[k] is v for k, v in value.items()):
+                new = value
+        elif key in _DATA_KEYS or key.startswith("x-") or not isinstance(value, (dict, list)):
+            continue
+        else:
+            new = with_format_patterns(value, used)
+        if new is not value:
+            if out is None:
+                out = dict(node)
+            out[key] = new
+    fmt = node.get("format")
+    if isinstance(fmt, str):
+        regex = _ANCHORED.get(fmt)
+        if regex is not None and "pattern" not in node:
+            out = dict(node) if out is None else out
+            del out["format"]
+            out["pattern"] = regex
+        elif regex is not None and isinstance(node.get("allOf", []), list):
+            out = dict(node) if out is None else out
+            del out["format"]
+            out["allOf"] = [*node.get("allOf", []), {"pattern": regex}]
+        elif used is not None:
+            used.add(fmt)
+    return node if out is None else out
 
 
 def _discriminated_one_of(
@@ -287,20 +341,14 @@ class SchemaEngine:
     def _rust_registry(self) -> Any:
         if self._rs_registry is None:
             assert jsonschema_rs is not None
-            resources: list[Any] = [(SPEC_URI, self._document), *self._extra.items()]
-            self._rs_registry = jsonschema_rs.Registry(resources)
-            # formats we do not assert stay annotations, as in python-jsonschema
+            # formats with an exact expression become patterns; formats we do not
+            # assert stay annotations, as in python-jsonschema
             used: set[str] = set()
-            stack: list[Any] = [self._document, *self._extra.values()]
-            while stack:
-                node = stack.pop()
-                if isinstance(node, dict):
-                    fmt = node.get("format")
-                    if isinstance(fmt, str):
-                        used.add(fmt)
-                    stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
-                elif isinstance(node, list):
-                    stack.extend(v for v in node if isinstance(v, (dict, list)))
+            resources: list[Any] = [
+                (uri, with_format_patterns(doc, used))
+                for uri, doc in [(SPEC_URI, self._document), *self._extra.items()]
+            ]
+            self._rs_registry = jsonschema_rs.Registry(resources)
             self._rs_formats = {f: _always for f in used}
             self._rs_formats.update(FORMATS)
         return self._rs_registry
@@ -326,7 +374,7 @@ class SchemaEngine:
                 registry = self._rust_registry()
             try:
                 fast = jsonschema_rs.validator_for(
-                    dict(schema),
+                    with_format_patterns(dict(schema), set()),
                     registry=registry,
                     formats=self._rs_formats,
                     validate_formats=True,
