@@ -15,6 +15,7 @@ import io
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -510,6 +511,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=78)
+
+
 def _spec_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spec", metavar="FILE|URL", default=None,
                         help="the spec to use (JSON or YAML file, or an http(s) URL); default: the bundled spec")
@@ -518,31 +523,31 @@ def _spec_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
-    parser = _Parser(prog="dynclient", description="A client built at run time from an OpenAPI spec.",
+    parser = _Parser(prog="dynclient", description=_wrap("A client built at run time from an OpenAPI spec."),
                      epilog=EPILOG, formatter_class=fmt)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     ops = sub.add_parser("ops", help="list the operations (name, method, path, summary)", epilog=EPILOG,
-                         formatter_class=fmt, description="List the spec's operations.")
+                         formatter_class=fmt, description=_wrap("List the spec's operations."))
     _spec_options(ops)
     ops.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ops.set_defaults(func=_cmd_ops)
 
     desc = sub.add_parser("describe", help="show one operation: parameters, body, responses, scopes",
                           epilog=EPILOG, formatter_class=fmt,
-                          description="Describe one operation: its parameters (location, type, required, "
-                                      "default), its body outline, its responses and the scopes it needs.")
+                          description=_wrap("Describe one operation: its parameters (location, type, required, "
+                                      "default), its body outline, its responses and the scopes it needs."))
     desc.add_argument("operation", metavar="OP", help="operation name (or operationId)")
     _spec_options(desc)
     desc.set_defaults(func=_cmd_describe)
 
     call = sub.add_parser(
         "call", help="call one operation and print its result", epilog=EPILOG, formatter_class=fmt,
-        description="Call one operation. The JSON result goes to stdout (text results such as CSV as they "
+        description=_wrap("Call one operation. The JSON result goes to stdout (text results such as CSV as they "
                     "come); errors go to stderr with the exit codes below. Values are parsed per the "
                     "parameter's schema: --param limit=5 is an integer, repeating --param sorting=a "
                     "--param sorting=b makes a list, --param metadata.plan=pro fills a deepObject, and "
-                    "--param name:=JSON passes a JSON value as is.")
+                    "--param name:=JSON passes a JSON value as is."))
     call.add_argument("operation", metavar="OP", help="operation name (or operationId)")
     call.add_argument("-p", "--param", action="append", metavar="NAME=VALUE",
                       help="a parameter (repeatable; NAME.KEY=VALUE for deepObject, NAME:=JSON for JSON)")
@@ -561,7 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stubs = sub.add_parser("stubs", help="render the typed stubs (.pyi) for a spec", epilog=EPILOG,
                            formatter_class=fmt,
-                           description="Render dynclient/__init__.pyi and dynclient/schemas.pyi for a spec.")
+                           description=_wrap("Render dynclient/__init__.pyi and dynclient/schemas.pyi for a spec."))
     _spec_options(stubs)
     stubs.add_argument("--out", metavar="DIR",
                        help="directory that holds the dynclient package (default: where it is installed)")
@@ -569,7 +574,7 @@ def build_parser() -> argparse.ArgumentParser:
     stubs.set_defaults(func=_cmd_stubs)
 
     spec = sub.add_parser("spec", help="work with spec documents: extract, diff, update, check", epilog=EPILOG,
-                          formatter_class=fmt, description="Work with spec documents.")
+                          formatter_class=fmt, description=_wrap("Work with spec documents."))
     spec_sub = spec.add_subparsers(dest="spec_command", required=True, metavar="SUBCOMMAND",
                                    parser_class=_Parser)
     ex = spec_sub.add_parser("extract", help="cut a spec down to the operations with some tags")
@@ -579,8 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     df = spec_sub.add_parser(
         "diff", help="compare two specs; each change breaking or not", epilog=EPILOG, formatter_class=fmt,
-        description="Compare OLD and NEW as a client sees them: operations, parameters, request bodies, "
-                    f"responses, security scopes. OLD or NEW may be {BUNDLED} for the bundled spec.")
+        description=_wrap("Compare OLD and NEW as a client sees them: operations, parameters, request bodies, "
+                          f"responses, security scopes. OLD or NEW may be {BUNDLED} for the bundled spec."))
     df.add_argument("old", metavar="OLD", help=f"old spec: file, URL or {BUNDLED}")
     df.add_argument("new", metavar="NEW", help=f"new spec: file, URL or {BUNDLED}")
     df.add_argument("--tag", action="append", metavar="TAG", help="compare only operations with this tag")
@@ -594,8 +599,8 @@ def build_parser() -> argparse.ArgumentParser:
     up = spec_sub.add_parser(
         "update", help="re-cut the bundled spec from a new source, show the diff, re-render the stubs",
         epilog=EPILOG, formatter_class=fmt,
-        description="Re-cut SOURCE to the tag(s), show the diff against the current bundled spec, write the "
-                    "spec into the specs directory and re-render the stubs, in one command.")
+        description=_wrap("Re-cut SOURCE to the tag(s), show the diff against the current bundled spec, write the "
+                    "spec into the specs directory and re-render the stubs, in one command."))
     up.add_argument("source", metavar="SOURCE", help="the provider's full spec: file or URL")
     up.add_argument("--tag", action="append", metavar="TAG", help="tag to keep (repeatable; default: customers)")
     up.add_argument("--spec-dir", metavar="DIR", help="where the bundled spec lives (default: the package's)")
@@ -609,8 +614,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ck = spec_sub.add_parser("check", help="full structural check with openapi-spec-validator", epilog=EPILOG,
                              formatter_class=fmt,
-                             description="Check FILE against the OpenAPI schema (openapi-spec-validator), then "
-                                         "load it as dynclient would.")
+                             description=_wrap("Check FILE against the OpenAPI schema (openapi-spec-validator), then "
+                                         "load it as dynclient would."))
     ck.add_argument("file", metavar="FILE", help="spec file (JSON or YAML) or URL")
     ck.add_argument("--tag", action="append", metavar="TAG", help="load only operations with this tag")
     ck.add_argument("--max-errors", type=int, default=50, metavar="N", help="stop after N problems (default: 50)")
