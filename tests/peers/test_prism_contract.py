@@ -91,7 +91,7 @@ def test_operation_against_prism(prism: PrismServer, op_name: str) -> None:
     mode = "dynamic" if prism.dynamic else "static"
     with _client(prism, seen) as client:
         for args in _argument_sets(op_name):
-            result = client.call(op_name, **args)
+            result = client.invoke(op_name, **args)
             response = seen[-1]
             assert "sl-violations" not in response.headers, (args, response.headers["sl-violations"])
             assert response.status_code in _success_codes(op_name)
@@ -119,7 +119,7 @@ def test_forced_errors_map_to_exception_classes(prism: PrismServer, op_name: str
         client = base.with_options(headers={"Prefer": f"code={code}"})
         expected = getattr(client.errors, declared.schema_title or "")
         with pytest.raises(expected) as info:
-            client.call(op_name, **args)
+            client.invoke(op_name, **args)
     assert info.value.status_code == code
     assert isinstance(info.value, dynclient.APIError)
     assert "sl-violations" not in seen[-1].headers

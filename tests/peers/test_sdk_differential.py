@@ -112,7 +112,7 @@ def _dynclient_request(op_name: str, args: dict[str, Any]) -> httpx.Request:
     seen, transport = _capture()
     with dynclient.Client(http_client=httpx.Client(transport=transport), access_token="t",
                           validate_responses="off") as client:
-        client.call(op_name, **args)
+        client.invoke(op_name, **args)
     assert len(seen) == 1
     return seen[0]
 
