@@ -305,3 +305,18 @@ def test_mutated_responses_fail_both(client: dynclient.Client, op_name: str, sta
     assert {"missing", "wrong type", "bad const"} <= kinds  # bad const on "type" = a bad discriminator
     assert dyn_missed == [], f"dynclient accepted: {dyn_missed}"
     assert oracle_missed == [], f"openapi-core accepted: {oracle_missed}"
+
+
+def test_empty_query_value_refused_as_openapi_core_does(client: dynclient.Client) -> None:
+    """Found by this oracle: ``?email=`` needs allowEmptyValue, which the spec never sets.
+
+    dynclient used to send it (the schema, a string, allows ""); it now refuses it up front.
+    """
+    with pytest.raises(RequestValidationError) as info:
+        client.build_request("customers_list", email="")
+    assert info.value.locations == ("query.email",)
+    with unchecked(client, "customers_list"):
+        request = client.build_request("customers_list", email="")
+    assert request.url.query == b"email="
+    problem = oracle_rejects_request(request)
+    assert problem is not None and "email" in repr(problem)

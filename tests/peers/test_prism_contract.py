@@ -188,3 +188,53 @@ def test_compat_copy_is_derived_and_documented() -> None:
 def test_compat_uuid4_pattern_means_uuid4(value: str) -> None:
     """The pattern that replaces format uuid4 in Prism's copy accepts exactly what uuid4 means."""
     assert (re.search(UUID4_PATTERN, value) is not None) == is_uuid4(value)
+
+
+def test_spec_examples_are_valid_against_their_schemas() -> None:
+    """Prism's static mode answers with the spec's examples; each must match its own schema.
+
+    (Were one invalid, static mode would fail strict response validation, and that would be
+    a finding about Polar's spec, not about either peer.)
+    """
+    from dynclient._document import escape_pointer_token
+    from dynclient._validation import SchemaEngine
+
+    doc = spec().document
+    engine = SchemaEngine(doc, engine="python")
+    bad: list[str] = []
+    seen = 0
+
+    def walk(node: Any, pointer: str) -> None:
+        nonlocal seen
+        if isinstance(node, dict):
+            examples = node.get("examples")
+            if isinstance(examples, list) and (pointer.startswith("/components/schemas/") or "/schema" in pointer):
+                for example in examples:
+                    seen += 1
+                    if not engine.for_pointer(pointer).is_valid(example):
+                        bad.append(f"{pointer}: {example!r}")
+            for key, value in node.items():
+                if key != "examples":
+                    walk(value, f"{pointer}/{escape_pointer_token(key)}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{pointer}/{i}")
+
+    walk(doc, "")
+    count(SUITE, "spec examples checked", seen)
+    assert seen > 100
+    assert bad == []
+
+
+def test_demo_runs_every_operation(prism_static: PrismServer) -> None:
+    from tools.demo import CALLS, run
+
+    lines: list[str] = []
+    failures = run(prism_static.ensure().base_url, out=lines.append)
+    assert failures == 0, "\n".join(lines)
+    assert [block.splitlines()[0] for block in lines] == [name for name, _ in CALLS]
+    assert {name for name, _ in CALLS} == set(CORE_OPS)
+    for block in lines:
+        request_line, status = block.splitlines()[1:3]
+        assert request_line.startswith("  > ") and " /v1/customers" in request_line
+        assert status.split()[1] in ("200", "201", "204")
