@@ -145,7 +145,7 @@ def _component(pointer: str) -> str | None:
 
 
 def _owner(pointer: str) -> str:
-    """The component a pointer lies in, as a message prefix (``Customer: ``), or nothing."""
+    """The component a pointer lies in, as a message prefix (``Thing: ``), or nothing."""
     if pointer.startswith(_SCHEMAS):
         return pointer[len(_SCHEMAS) :].split("/", 1)[0].replace("~1", "/").replace("~0", "~") + ": "
     return ""
