@@ -382,3 +382,13 @@ def test_cli_loads_an_edited_spec_without_code_change(server: LocalServer, tmp_p
                  "--base-url", server.url, env=token_env())
     assert result.returncode == EXIT_OK, result.stderr
     assert json.loads(result.stdout)["id"] == CUSTOMER_ID
+
+
+def test_spec_update_defaults_to_the_bundled_spec_and_shipped_stubs() -> None:
+    """Against the checkout's own specs/ (dry run: the bundled spec is already Polar's current cut)."""
+    before = bundled_spec_path().read_bytes()
+    result = run("spec", "update", str(POLAR_CURRENT), "--dry-run")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert f"old: {bundled_spec_path().name}" in result.stdout
+    assert "no changes a client would notice" in result.stdout and "is up to date" in result.stdout
+    assert bundled_spec_path().read_bytes() == before
