@@ -17,6 +17,7 @@ import os
 import re
 import time
 import warnings
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -370,9 +371,22 @@ class _ClientBase:
             method = self._make_method(op)
             method.__name__ = op.method_name
             method.__qualname__ = ".".join((*op.group, op.method_name))
-            method.__doc__ = operation_doc(doc, op)
-            method.__signature__ = operation_signature(doc, op)  # type: ignore[attr-defined]
+            method.__doc__, method.__signature__ = _described(self.operations, doc, op)  # type: ignore[attr-defined]
             setattr(target, op.method_name, method)
+
+
+_DESCRIBED: weakref.WeakKeyDictionary[ApiSpec, dict[str, tuple[str, inspect.Signature]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _described(spec: ApiSpec, doc: Any, op: Operation) -> tuple[str, inspect.Signature]:
+    """Docstring and signature of ``op``'s method, made once per spec (with_options() is cheap)."""
+    per_spec = _DESCRIBED.setdefault(spec, {})
+    hit = per_spec.get(op.name)
+    if hit is None:
+        hit = per_spec.setdefault(op.name, (operation_doc(doc, op), operation_signature(doc, op)))
+    return hit
 
 
 def _scrub_value(value: Any, secret: str) -> Any:
