@@ -325,7 +325,8 @@ class _SchemaTypes:
         types = _types(schema)
         if not types:
             return _ANY
-        return _union([self._typed(t, schema, pointer, mode, owner) for t in sorted(types, key=_TYPE_ORDER.index)])
+        ordered = sorted(types, key=lambda t: (_TYPE_ORDER.index(t) if t in _TYPE_ORDER else len(_TYPE_ORDER), t))
+        return _union([self._typed(t, schema, pointer, mode, owner) for t in ordered])
 
     def _typed(self, t: str, schema: Mapping[str, Any], pointer: str, mode: Mode, owner: str) -> str:
         if t == "string":
@@ -367,6 +368,10 @@ class _SchemaTypes:
     def _object(self, schema: Mapping[str, Any], pointer: str, mode: Mode, owner: str) -> str:
         if self._is_object(schema):
             return self._inline_typeddict(schema, pointer, mode, owner)
+        if isinstance(schema.get("properties"), Mapping) or schema.get("required"):
+            # an object with properties that may also be something else (`type: [object, null]`)
+            shape = {k: v for k, v in schema.items() if k != "type"}
+            return self._inline_typeddict(shape, pointer, mode, f"{owner}_object")
         container = "collections.abc.Mapping" if mode == "in" else "builtins.dict"
         extra = schema.get("additionalProperties", True)
         values: list[str] = []

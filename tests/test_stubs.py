@@ -267,6 +267,8 @@ AWKWARD: dict[str, Any] = {
             "from": {"type": "string"},
             "cf-token": {"type": "string"},
             "extra": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "maybe": {"type": ["object", "null"], "required": ["a"], "properties": {"a": {"type": "integer"}}},
+            "opt": {"$ref": "#/components/schemas/Opt"},
             "merged": {"allOf": [{"$ref": "#/components/schemas/Cost-Input"},
                                  {"type": "object", "properties": {"note": {"type": "string"}}}]},
         }},
@@ -284,6 +286,7 @@ AWKWARD: dict[str, Any] = {
             "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
             "Node": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]},
         }},
+        "Opt": {"type": ["null", "object"], "properties": {"b": {"type": "string"}}},
         "Cost-Input": {"type": "object", "required": ["amount"], "properties": {"amount": {"type": "integer"}}},
     }},
 }
@@ -311,6 +314,12 @@ for shape in page["items"]:
 assert_type(page.get("extra"), dict[str, int] | None)
 if "merged" in page:
     assert_type(page["merged"]["amount"], int)
+maybe = page.get("maybe")
+if maybe is not None:
+    assert_type(maybe["a"], int)
+opt = page.get("opt")
+if opt is not None:
+    assert_type(opt.get("b"), str | None)
 x: Choice = "b"
 body: NodeParam = {"name": "root", "children": ({"name": "leaf"},), "Node": None}
 arguments: things_type_Arguments = {"type": "t", "from": 1, "X-Trace": "abc", "body": body}
@@ -345,6 +354,8 @@ def test_awkward_shapes_render_as_documented(awkward_render: Path) -> None:
     assert '"cf-token": typing.NotRequired[builtins.str],' in schemas and '"from": typing.NotRequired[' in schemas
     assert "    str: builtins.str | None\n    int: typing.NotRequired[builtins.int]\n" in schemas
     assert 'dict: typing.TypeAlias = typing.Literal["a", "b"]' in schemas
+    assert "maybe: typing.NotRequired[list_maybe_object | None]" in schemas
+    assert "Opt: typing.TypeAlias = Opt_object | None" in schemas
     # a direction-dependent schema used both ways gets an input twin; recursion by name
     assert "class Node(typing.TypedDict):" in schemas and "class NodeParam(typing.TypedDict):" in schemas
     assert "    children: typing.NotRequired[builtins.list[Node]]\n    Node: typing.NotRequired[Node | None]" in schemas
