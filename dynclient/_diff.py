@@ -120,13 +120,17 @@ def _side(spec: ApiSpec) -> dict[str, Any]:
 _Finding = tuple[str, bool, str, str]  # kind, breaking, pointer, message
 
 
+#: a oneOf/anyOf member: (label, schema, its resolved pointer, its place in the union)
+_Variant = tuple[str, Mapping[str, Any], str, str]
+
+
 @dataclass
 class _Facets:
     types: frozenset[str] | None
     nullable: bool
     enum: frozenset[str] | None  # values as canonical JSON
     core: tuple[Mapping[str, Any], str] | None  # the one non-null schema, if there is one
-    variants: list[tuple[str, Mapping[str, Any], str]] | None  # (label, schema, pointer)
+    variants: list[_Variant] | None
 
 
 _JSON_TYPE = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
@@ -181,19 +185,19 @@ class _SchemaDiff:
             if not isinstance(branches, list):
                 continue
             nullable = False
-            rest: list[tuple[str, Mapping[str, Any], str]] = []
+            rest: list[_Variant] = []
             for i, raw in enumerate(branches):
                 resolved, bptr = self._resolve(side, raw, pointer_join(pointer, key, i))
                 if resolved.get("type") == "null":
                     nullable = True
                     continue
-                rest.append((_component(bptr) or f"#{i}", resolved, bptr))
+                rest.append((_component(bptr) or f"#{i}", resolved, bptr, pointer_join(pointer, key, i)))
             if len(rest) == 1:
                 inner = self._facets(side, rest[0][1], rest[0][2])
                 inner.nullable = inner.nullable or nullable
                 return inner
             types: set[str] | None = set()
-            for _, s, p in rest:
+            for _, s, p, _place in rest:
                 t = self._facets(side, s, p).types
                 if t is None or types is None:
                     types = None
@@ -310,29 +314,27 @@ class _SchemaDiff:
                 out.extend(self.compare(a, pointer_join(op_, "allOf", i), b, pointer_join(np_, "allOf", i),
                                         direction, depth + 1))
 
-    def _compare_variants(self, old: list[tuple[str, Mapping[str, Any], str]],
-                          new: list[tuple[str, Mapping[str, Any], str]], np_: str,
+    def _compare_variants(self, old: list[_Variant], new: list[_Variant], np_: str,
                           direction: Direction, depth: int, out: list[_Finding]) -> None:
         req = direction == "request"
-        by_old = {label: (s, p) for label, s, p in old}
-        by_new = {label: (s, p) for label, s, p in new}
-        who = _owner(np_)
-        for label, (s, p) in by_new.items():
+        by_old = {v[0]: v for v in old}
+        by_new = {v[0]: v for v in new}
+        for label, (_, s, p, place) in by_new.items():
             if label in by_old:
-                os_, op_ = by_old[label]
+                _, os_, op_, _ = by_old[label]
                 out.extend(self.compare(os_, op_, s, p, direction, depth + 1))
             else:
-                out.append(("variant-added", not req, p, f"{who}{direction} variant {label} added"))
-        for label, (_, p) in by_old.items():
+                out.append(("variant-added", not req, place, f"{_owner(place)}{direction} variant {label} added"))
+        for label, (_, _, _, place) in by_old.items():
             if label not in by_new:
-                out.append(("variant-removed", req, p, f"{who}{direction} variant {label} removed"))
+                out.append(("variant-removed", req, place, f"{_owner(place)}{direction} variant {label} removed"))
 
 
-def _as_variants(f: _Facets) -> list[tuple[str, Mapping[str, Any], str]] | None:
+def _as_variants(f: _Facets) -> list[_Variant] | None:
     if f.variants is not None:
         return f.variants
     if f.core is not None:
-        return [(_component(f.core[1]) or "#0", f.core[0], f.core[1])]
+        return [(_component(f.core[1]) or "#0", f.core[0], f.core[1], f.core[1])]
     return None
 
 
@@ -434,9 +436,12 @@ def _diff_responses(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) 
             add(("response-media-type-changed", success, r.pointer,
                  f"{name}: response {status} media type changed from {q.media_type} to {r.media_type}"))
         elif q.schema is not None and r.schema is not None:
-            for finding in schemas.compare(q.schema.raw, q.schema.pointer, r.schema.raw, r.schema.pointer,
-                                           "response"):
-                add(finding)
+            for kind, breaking, pointer, message in schemas.compare(
+                q.schema.raw, q.schema.pointer, r.schema.raw, r.schema.pointer, "response"
+            ):
+                if kind == "variant-added" and r.is_error:
+                    breaking = False  # a new kind of error: it gets its own error class; APIError still catches it
+                add((kind, breaking, pointer, message))
     for status, q in old.items():
         if status not in new:
             success = _is_success(status)
@@ -470,6 +475,18 @@ def _diff_security(o: Operation, n: Operation, add: Any) -> None:
              f"{name}: no longer requires scopes {', '.join(sorted(removed))}"))
 
 
+def _adder(collected: _Collector, name: str) -> Any:
+    """Record findings for operation ``name``; an inline schema's change is named after it."""
+
+    def add(finding: _Finding) -> None:
+        kind, breaking, pointer, message = finding
+        if pointer.startswith("/paths/") and not message.startswith(f"{name}: "):
+            message = f"{name}: {message}"
+        collected.add((kind, breaking, pointer, message), name)
+
+    return add
+
+
 def diff_specs(old: ApiSpec, new: ApiSpec) -> SpecDiff:
     """Every difference between ``old`` and ``new`` a client would notice, classified."""
     schemas = _SchemaDiff(old.document, new.document)
@@ -484,8 +501,7 @@ def diff_specs(old: ApiSpec, new: ApiSpec) -> SpecDiff:
                            f"operation {op.name} removed ({op.http_method} {op.path})"), op.name)
     for op in new.operations:
         if op.name in old:
-            name = op.name
-            _diff_operation(old[name], op, schemas, lambda f, name=name: collected.add(f, name))
+            _diff_operation(old[op.name], op, schemas, _adder(collected, op.name))
     changes = collected.changes()
     # breaking first, then the order found (operations in spec order), stable
     return SpecDiff(old=old, new=new, changes=tuple(sorted(changes, key=lambda c: not c.breaking)))

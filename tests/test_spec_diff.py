@@ -162,8 +162,9 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], str, bool, str]] = [
     ("req-enum-removed", _prop("ThingCreate", "color", {"type": "string", "enum": ["red"]}),
      "enum-values-removed", True, f"{S}ThingCreate/properties/color"),
     ("req-variant-added", _prop("ThingCreate", "shape", {"oneOf": [*_SHAPES, _TRI]}), "variant-added", False,
-     f"{S}Triangle"),
-    ("req-variant-removed", _prop("ThingCreate", "shape", {"oneOf": _SHAPES[:1]}), "variant-removed", True, f"{S}Square"),
+     f"{S}ThingCreate/properties/shape/oneOf/2"),
+    ("req-variant-removed", _prop("ThingCreate", "shape", {"oneOf": _SHAPES[:1]}), "variant-removed", True,
+     f"{S}ThingCreate/properties/shape/oneOf/1"),
     # responses: code reading what came back must keep working
     ("resp-prop-added", _do(_prop("Thing", "tag", {"type": "string"}), _required("Thing", "id", "name", "tag")),
      "property-added", False, f"{S}Thing/properties/tag"),
@@ -180,7 +181,11 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], str, bool, str]] = [
      "enum-values-added", True, f"{S}Thing/properties/color"),
     ("resp-enum-removed", _prop("Thing", "color", {"type": "string", "enum": ["red"]}), "enum-values-removed", False,
      f"{S}Thing/properties/color"),
-    ("resp-variant-added", _prop("Thing", "shape", {"oneOf": [*_SHAPES, _TRI]}), "variant-added", True, f"{S}Triangle"),
+    ("resp-variant-added", _prop("Thing", "shape", {"oneOf": [*_SHAPES, _TRI]}), "variant-added", True,
+     f"{S}Thing/properties/shape/oneOf/2"),
+    ("error-variant-added", lambda d: get_op(d)["responses"]["404"]["content"]["application/json"].update(
+        schema={"oneOf": [{"$ref": "#/components/schemas/Problem"}, _TRI]}), "variant-added", False,
+     f"{GET}/responses/404/content/application~1json/schema/oneOf/1"),
     ("resp-deep-in-recursion", _prop("Round", "r", {"type": "string"}), "type-changed", True,
      f"{S}Round/properties/r"),
     # parameters
