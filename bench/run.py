@@ -398,6 +398,13 @@ def targets(res: Results) -> list[tuple[str, str, bool | None]]:
     return rows
 
 
+def _load() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def _versions() -> str:
     names = ("httpx", "jsonschema-rs", "jsonschema", "polar-sdk", "adaptix", "orjson")
     found = []
@@ -413,7 +420,7 @@ def render(res: Results, s: Settings) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"Run: {now}; {os.cpu_count()} cores ({platform.machine()}), Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}; {_versions()}.",
+        f"{platform.system()} {platform.release()}; load average at the end {_load()}; {_versions()}.",
         f"Mode: {'SMOKE (a few iterations, numbers meaningless)' if s.smoke else 'full'}; "
         f"cold start: {s.cold_runs} interleaved runs per contender; per call: {s.calls} calls per contender "
         f"and operation, interleaved in blocks of {s.block}, after {s.warmup} warm-up calls. All figures are medians.",
