@@ -194,6 +194,10 @@ def test_call_with_body_from_file(server: LocalServer, tmp_path: Path) -> None:
     assert json.loads(result.stdout)["id"] == CUSTOMER_ID
     inline = run("call", "customers_create", "--body", json.dumps(body), "--base-url", server.url, env=token_env())
     assert inline.returncode == EXIT_OK, inline.stderr
+    piped = run("call", "customers_create", "--body", "@-", "--base-url", server.url, env=token_env(),
+                input=json.dumps({**body, "name": "Piped"}))
+    assert piped.returncode == EXIT_OK, piped.stderr
+    assert json.loads(server.requests_to("POST", "/v1/customers/")[-1].body)["name"] == "Piped"
 
 
 def test_call_text_csv_and_no_content(server: LocalServer) -> None:
