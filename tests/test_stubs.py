@@ -177,6 +177,11 @@ def test_client_stub_mirrors_the_runtime_class(cls: type[Any]) -> None:
                   if p.kind is inspect.Parameter.KEYWORD_ONLY]
     assert sorted(stub_kw) == sorted([*runtime_kw, "http_client"])
     assert [a.arg for a in init.args.args] == ["self", "spec"]
+    options = members["with_options"]
+    assert isinstance(options, ast.FunctionDef)
+    assert [a.arg for a in options.args.kwonlyargs] == [
+        p.name for p in inspect.signature(cls.with_options).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
     for name, node in members.items():
         attr = inspect.getattr_static(cls, name, None)
         if isinstance(node, ast.AsyncFunctionDef):
@@ -376,6 +381,15 @@ def test_awkward_render_passes_mypy_strict(awkward_render: Path, tmp_path: Path)
 
 def test_awkward_render_passes_pyright_strict(awkward_render: Path) -> None:
     assert run_pyright([awkward_render / "use.py"], awkward_render) == {}
+
+
+def test_a_one_operation_spec_renders_without_overloads() -> None:
+    doc = json.loads(json.dumps(AWKWARD))
+    del doc["paths"]["/things/{type}"]["post"]
+    init = render_stubs(dynclient.load_spec(doc))["dynclient/__init__.pyi"]
+    assert "@typing.overload" not in init
+    assert 'def call(self, operation: typing.Literal["things_list"], /, *, type: builtins.str' in init
+    assert "def paginate(self, operation: typing.Never, /) -> typing.NoReturn: ..." in init  # nothing paginates
 
 
 def test_two_schemas_with_one_python_name_fail_loudly() -> None:
