@@ -238,7 +238,7 @@ async def test_timeout_is_retried_for_get_and_counted(make: Any, server: LocalSe
 
 
 async def test_with_options_timeout_applies_to_that_client_only(make: Any, server: LocalServer) -> None:
-    server.script("GET", GET_PATH, [Reply(200, json=customer(0), delay=1.0)])
+    server.script("GET", GET_PATH, [Reply(200, json=customer(0), delay=0.6)])
     base = make(retry=dynclient.RetryPolicy.none())
     with pytest.raises(dynclient.TimeoutError):
         await base.with_options(timeout=0.2).call("customers_get", id=CUSTOMER_ID)
@@ -594,7 +594,7 @@ async def test_token_never_appears_in_logs_errors_or_reprs(
     server.script("GET", "/v1/customers/external/slow", [Reply(200, json=customer(0), delay=30)])
     server.script("GET", "/v1/customers/external/drop", [Reply(200, json=customer(0), drop=True)])
     server.script("POST", LIST_PATH, [Reply(422, json={"detail": [{"loc": ["body", "email"], "msg": "bad", "type": "x"}]})])
-    api = make(log_bodies=True, timeout=0.3)
+    api = make(log_bodies=True, timeout=0.2)
     seen_text: list[str] = [repr(api.client), str(api.client), repr(api.with_options(retry=FAST).client)]
 
     assert (await api.call("customers_get", id=CUSTOMER_ID))["id"] == CUSTOMER_ID
