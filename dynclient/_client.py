@@ -18,7 +18,7 @@ import re
 import time
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -132,6 +132,8 @@ class _ClientBase:
         self,
         spec: SpecSource | None = None,
         *,
+        tags: Iterable[str] | None = None,
+        operations: Iterable[str] | None = None,
         base_url: str | None = None,
         server: str | int | None = None,
         access_token: str | None = None,
@@ -149,7 +151,7 @@ class _ClientBase:
     ) -> None:
         if validate_responses not in ("strict", "warn", "off"):
             raise ValueError("validate_responses must be 'strict', 'warn' or 'off'")
-        self.operations: ApiSpec = load_spec(spec)
+        self.operations: ApiSpec = load_spec(spec, tags=tags, operations=operations)
         self._runtime: SpecRuntime = runtime_for(self.operations, engine)
         self.errors: ErrorClasses = self._runtime.errors
         self.server: Server = _pick_server(self.operations.servers, server)

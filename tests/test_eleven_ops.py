@@ -348,3 +348,13 @@ def test_api_version_is_sent_only_on_opt_in(make_api: Any) -> None:
     pinned: Api = make_api(lambda _r: json_response(200, customer(0)), api_version=True)
     pinned.call("customers_get", id=CUSTOMER_ID)
     assert pinned.sent[0].headers["polar-version"] == "2026-10"
+
+
+def test_client_tag_filter_and_operation_allow_list() -> None:
+    only = dynclient.Client(operations=["customers_get", "customers:list"])
+    assert only.operations.names == ("customers_list", "customers_get")
+    assert callable(only.customers.get) and not hasattr(only.customers, "create")
+    tagged = dynclient.Client(tags=["members"])
+    assert tagged.operations.names and all("members" in op.tags for op in tagged.operations)
+    with pytest.raises(dynclient.SpecError, match="customers_nope"):
+        dynclient.Client(operations=["customers_nope"])
