@@ -256,3 +256,40 @@ async def test_async_client_against_prism(prism_static: PrismServer) -> None:
             assert "sl-violations" not in seen[-1].headers
             assert seen[-1].status_code in _success_codes(op_name)
             count(SUITE, "calls (async, static)")
+
+
+GENERATED_PER_OP = 40
+
+
+@pytest.mark.parametrize("op_name", CORE_OPS)
+def test_generated_requests_pass_prism_validation(prism_static: PrismServer, op_name: str) -> None:
+    """Arguments generated from the spec (as in the openapi-core oracle), sent to Prism for real."""
+    from hypothesis import HealthCheck
+
+    from ._support import arguments_strategy
+
+    seen: list[httpx.Response] = []
+    violations: list[str] = []
+    server = prism_static.ensure()
+
+    @settings(max_examples=GENERATED_PER_OP, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def check(data: st.DataObject) -> None:
+        args = data.draw(arguments_strategy(op_name), label="arguments")
+        port = server.ensure().port
+        if port not in clients:  # a restarted Prism listens on a new port
+            clients[port] = _client(server, seen)
+        clients[port].invoke(op_name, **args)
+        header = seen[-1].headers.get("sl-violations")
+        if header:
+            violations.append(f"{seen[-1].request.url}: {header[:300]}")
+        count(SUITE, "generated requests (static)")
+
+    clients: dict[int, dynclient.Client] = {}
+    try:
+        check()
+    finally:
+        for client in clients.values():
+            client.close()
+    assert violations == [], violations[:3]
