@@ -90,7 +90,7 @@ def run(base_url: str, out: Callable[[str], None] = print) -> int:
             if len(exchanges) > before:
                 request, response = exchanges[-1]
                 target = request.url.raw_path.decode("ascii")
-                line = f"{request.method} {target}"
+                line = f"{request.method} {target} {response.http_version}"
                 status = f"{response.status_code} {response.reason_phrase}" + (f" {status}" if status else "")
             else:
                 line = "(not sent)"
