@@ -10,14 +10,19 @@ Both engines assert the same formats: those with an exact regular expression
 (``_formats.PATTERNS``) reach jsonschema-rs as ``pattern`` keywords (see
 ``with_format_patterns``) and python-jsonschema as functions full-matching the
 same expression; the others are the same Python functions (``_formats.FORMATS``).
+jsonschema-rs also sees a discriminated ``oneOf`` whose branches provably exclude
+each other as ``anyOf`` (``exclusive_one_of_as_any_of``): same verdicts, but it stops
+at the matching branch. Both rewrites touch only the copy jsonschema-rs compiles.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal, cast
+from urllib.parse import unquote
 
 import jsonschema
 import jsonschema.exceptions
@@ -27,7 +32,7 @@ import referencing.jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as _ValidationError
 
-from ._document import pointer_to_fragment
+from ._document import pointer_to_fragment, resolve_pointer
 from ._errors import FieldError, SpecError
 from ._formats import FORMATS, PATTERNS
 
@@ -36,7 +41,15 @@ try:  # the fast engine is a declared dependency; python-jsonschema remains the 
 except ImportError:  # pragma: no cover - exercised only where the wheel is unavailable
     jsonschema_rs = None  # type: ignore[assignment]
 
-__all__ = ["SPEC_URI", "Compiled", "Engine", "SchemaEngine", "format_location", "with_format_patterns"]
+__all__ = [
+    "SPEC_URI",
+    "Compiled",
+    "Engine",
+    "SchemaEngine",
+    "exclusive_one_of_as_any_of",
+    "format_location",
+    "with_format_patterns",
+]
 
 SPEC_URI = "urn:dynclient:spec"
 Engine = Literal["auto", "rs", "python"]
@@ -102,6 +115,117 @@ def with_format_patterns(node: Any, used: set[str] | None = None) -> Any:
             out["allOf"] = [*node.get("allOf", []), {"pattern": regex}]
         elif used is not None:
             used.add(fmt)
+    return node if out is None else out
+
+
+def _schema_children(node: dict[str, Any]) -> Iterator[tuple[str, Any, bool]]:
+    """(key, value, is_map) for the keys of a schema node that may hold schemas."""
+    for key, value in node.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            yield key, value, True
+        elif key not in _DATA_KEYS and not key.startswith("x-") and isinstance(value, (dict, list)):
+            yield key, value, False
+
+
+def _tag(schema: Any, root: Any, prop: str, depth: int = 0) -> tuple[bool, Any]:
+    """``(True, value)`` when every instance valid against ``schema`` is an object whose
+    ``prop`` equals ``value`` (type object, ``prop`` required, ``const`` on it); local refs followed."""
+    if depth > 16 or not isinstance(schema, dict):
+        return False, None
+    props, required = schema.get("properties"), schema.get("required")
+    if (
+        schema.get("type") == "object"
+        and isinstance(required, list)
+        and prop in required
+        and isinstance(props, dict)
+        and isinstance(props.get(prop), dict)
+        and "const" in props[prop]
+    ):
+        return True, props[prop]["const"]
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#"):
+        try:
+            target = resolve_pointer(root, unquote(ref[1:]))
+        except SpecError:
+            return False, None
+        return _tag(target, root, prop, depth + 1)
+    return False, None
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _exclusive(branches: list[Any], root: Any, prop: str) -> bool:
+    """True when no instance can be valid against two of ``branches`` (distinct required consts)."""
+    tags: list[Any] = []
+    for branch in branches:
+        ok, value = _tag(branch, root, prop)
+        if not ok:
+            return False
+        if any(t == value or _canonical(t) == _canonical(value) for t in tags):
+            return False
+        tags.append(value)
+    return len(tags) >= 2
+
+
+def _uses_unevaluated(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "unevaluatedProperties" in item or "unevaluatedItems" in item:
+                return True
+            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, (dict, list)))
+    return False
+
+
+def exclusive_one_of_as_any_of(node: Any, root: Any) -> Any:
+    """``node`` with each discriminated ``oneOf`` whose branches provably exclude each other
+    (distinct ``const`` on the required discriminator property) turned into ``anyOf``.
+
+    For jsonschema-rs only: ``oneOf`` must try every branch to confirm exactly one
+    matches; ``anyOf`` stops at the first, and when at most one can match the two agree.
+    Documents using ``unevaluated*`` (whose annotations could tell them apart) are
+    returned unchanged. Unchanged subtrees are shared, not copied.
+    """
+    if _uses_unevaluated(root):
+        return node
+    return _any_of_walk(node, root)
+
+
+def _any_of_walk(node: Any, root: Any) -> Any:
+    if isinstance(node, list):
+        items = [_any_of_walk(v, root) for v in node]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] | None = None
+    for key, value, is_map in _schema_children(node):
+        new: Any
+        if is_map:
+            new = {k: _any_of_walk(v, root) for k, v in value.items()}
+            if all(new[k] is v for k, v in value.items()):
+                new = value
+        else:
+            new = _any_of_walk(value, root)
+        if new is not value:
+            if out is None:
+                out = dict(node)
+            out[key] = new
+    disc = node.get("discriminator")
+    branches = node.get("oneOf")
+    if (
+        isinstance(branches, list)
+        and "anyOf" not in node
+        and isinstance(disc, dict)
+        and isinstance(disc.get("propertyName"), str)
+        and _exclusive(branches, root, disc["propertyName"])
+    ):
+        out = dict(node) if out is None else out
+        out["anyOf"] = out.pop("oneOf")
     return node if out is None else out
 
 
@@ -345,7 +469,7 @@ class SchemaEngine:
             # assert stay annotations, as in python-jsonschema
             used: set[str] = set()
             resources: list[Any] = [
-                (uri, with_format_patterns(doc, used))
+                (uri, exclusive_one_of_as_any_of(with_format_patterns(doc, used), doc))
                 for uri, doc in [(SPEC_URI, self._document), *self._extra.items()]
             ]
             self._rs_registry = jsonschema_rs.Registry(resources)

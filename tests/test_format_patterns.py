@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from dynclient._formats import FORMATS, PATTERNS
-from dynclient._validation import SchemaEngine, with_format_patterns
+from dynclient._validation import SchemaEngine, exclusive_one_of_as_any_of, with_format_patterns
 
 _ASCII_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -181,3 +181,68 @@ def test_rewritten_schema_keeps_existing_pattern_and_const_data() -> None:
         assert not p.is_valid("9-not-a-uuid")  # fails the format
         c = engine.for_pointer("/components/schemas/C")
         assert c.is_valid({"format": "uuid"}) and not c.is_valid({"pattern": "x"})
+
+
+def _variants(second_tag: Any, *, required: bool = True, typed: bool = True) -> dict[str, Any]:
+    def variant(tag: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = {"properties": {"kind": {"const": tag}, "n": {"type": "integer"}}}
+        if typed:
+            schema["type"] = "object"
+        if required:
+            schema["required"] = ["kind"]
+        return schema
+
+    return {
+        "components": {
+            "schemas": {
+                "A": variant("a"),
+                "B": variant(second_tag),
+                "U": {
+                    "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+                    "discriminator": {"propertyName": "kind"},
+                },
+            }
+        }
+    }
+
+
+def test_exclusive_discriminated_one_of_becomes_any_of_for_rs_only() -> None:
+    doc = _variants("b")
+    out = exclusive_one_of_as_any_of(doc, doc)
+    assert "anyOf" in out["components"]["schemas"]["U"] and "oneOf" not in out["components"]["schemas"]["U"]
+    assert out["components"]["schemas"]["A"] is doc["components"]["schemas"]["A"]
+    assert "oneOf" in doc["components"]["schemas"]["U"]  # the input is not modified
+    for e in ("rs", "python"):
+        u = SchemaEngine(doc, engine=e).for_pointer("/components/schemas/U")
+        assert u.is_valid({"kind": "a", "n": 1}) and u.is_valid({"kind": "b"})
+        assert not u.is_valid({"kind": "c"}) and not u.is_valid({"n": 1}) and not u.is_valid("a")
+        assert not u.is_valid({"kind": "a", "n": "x"})
+
+
+@pytest.mark.parametrize(
+    ("doc", "overlap"),
+    [
+        (_variants("a"), {"kind": "a"}),  # same tag: matches both
+        (_variants("b", required=False), {}),  # tag not required: {} matches both
+        (_variants("b", typed=False), "text"),  # not typed object: a string matches both
+    ],
+)
+def test_one_of_that_may_overlap_is_kept(doc: dict[str, Any], overlap: Any) -> None:
+    u_schema = doc["components"]["schemas"]["U"]
+    assert exclusive_one_of_as_any_of(doc, doc)["components"]["schemas"]["U"] is u_schema
+    for e in ("rs", "python"):
+        u = SchemaEngine(doc, engine=e).for_pointer("/components/schemas/U")
+        assert not u.is_valid(overlap), e  # valid against both branches, so not oneOf-valid
+
+
+def test_tags_equal_in_python_are_treated_as_overlapping() -> None:
+    doc = _variants(True)
+    doc["components"]["schemas"]["A"]["properties"]["kind"]["const"] = 1  # true == 1 in Python
+    u_schema = doc["components"]["schemas"]["U"]
+    assert exclusive_one_of_as_any_of(doc, doc)["components"]["schemas"]["U"] is u_schema
+
+
+def test_documents_using_unevaluated_keywords_are_left_alone() -> None:
+    doc = _variants("b")
+    doc["components"]["schemas"]["A"]["unevaluatedProperties"] = False
+    assert exclusive_one_of_as_any_of(doc, doc) is doc
