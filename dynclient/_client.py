@@ -8,7 +8,6 @@ call hooks.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import dataclasses
 import inspect
@@ -537,7 +536,7 @@ class AsyncClient(_ClientBase):
             try:
                 response = await self._http.send(request)
             except httpx.RequestError as exc:  # transport, decoding, redirects
-                await asyncio.sleep(self._on_transport_error(name, request, state, exc))
+                await _asleep(self._on_transport_error(name, request, state, exc))
                 continue
             for after in self._after:
                 await _maybe_await(after(name, request, response))
@@ -545,7 +544,7 @@ class AsyncClient(_ClientBase):
             if wait is None:
                 return self._finish(prep, response, state.attempt)
             await response.aclose()
-            await asyncio.sleep(wait)
+            await _asleep(wait)
 
     async def invoke(self, operation: str, /, **arguments: Any) -> Any:
         """Untyped escape hatch: ``call()`` for operation names known only at run time."""
@@ -579,6 +578,12 @@ class AsyncClient(_ClientBase):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+async def _asleep(seconds: float) -> None:
+    import asyncio  # here, not at the top: a sync-only program never pays for importing asyncio
+
+    await asyncio.sleep(seconds)
 
 
 async def _maybe_await(result: Any) -> None:

@@ -7,18 +7,20 @@ and nothing is fetched unless the caller passed a URL itself or allowed remote r
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
-import yaml
-
 from ._errors import SpecError
+
+if TYPE_CHECKING:  # imported when a YAML document is read: JSON specs never pay for it
+    import yaml
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -84,22 +86,28 @@ def resolve_pointer(data: Any, pointer: str, *, at: str = "") -> Any:
     return node
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """The safe loader, which refuses tags that construct Python objects, and aliases.
+@functools.cache
+def _safe_loader() -> type[yaml.SafeLoader]:
+    import yaml
 
-    YAML aliases (``*name``, also ``<<: *name`` merges) are refused: OpenAPI has ``$ref``
-    for reuse, and nested aliases are how a few hundred bytes expand to gigabytes.
-    """
+    class _SafeLoader(yaml.SafeLoader):
+        """The safe loader, which refuses tags that construct Python objects, and aliases.
 
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event: yaml.AliasEvent = self.peek_event()  # type: ignore[no-untyped-call]
-            line = event.start_mark.line + 1 if event.start_mark is not None else "?"
-            raise SpecError(
-                f"YAML alias *{event.anchor} at line {line} is not supported "
-                "(use $ref for reuse)"
-            )
-        return super().compose_node(parent, index)
+        YAML aliases (``*name``, also ``<<: *name`` merges) are refused: OpenAPI has ``$ref``
+        for reuse, and nested aliases are how a few hundred bytes expand to gigabytes.
+        """
+
+        def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+            if self.check_event(yaml.AliasEvent):
+                event: yaml.AliasEvent = self.peek_event()  # type: ignore[no-untyped-call]
+                line = event.start_mark.line + 1 if event.start_mark is not None else "?"
+                raise SpecError(
+                    f"YAML alias *{event.anchor} at line {line} is not supported "
+                    "(use $ref for reuse)"
+                )
+            return super().compose_node(parent, index)
+
+    return _SafeLoader
 
 
 def _jsonify(node: Any, pointer: str = "") -> Any:
@@ -131,8 +139,10 @@ def _parse(text: str, origin: str) -> Any:
                 raise SpecError(
                     f"{origin}: invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
                 ) from None
+        import yaml
+
         try:
-            data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=_safe_loader())  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
             raise SpecError(f"{origin}: invalid or unsafe YAML: {exc}".splitlines()[0]) from None
         return _jsonify(data)
