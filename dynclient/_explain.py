@@ -1,0 +1,217 @@
+"""Why an instance is invalid: python-jsonschema, explained and located.
+
+Imported on first use by ``_validation`` (when the python engine compiles, or when
+jsonschema-rs has said "invalid"), so a program whose calls all validate never pays
+for importing python-jsonschema and referencing. OpenAPI's ``discriminator`` names
+the branch that was meant; both engines share the format definitions of ``_formats``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, cast
+
+import jsonschema
+import jsonschema.exceptions
+import jsonschema.validators
+import referencing
+import referencing.jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError as _ValidationError
+
+from ._errors import FieldError
+from ._formats import FORMATS
+from ._validation import format_location
+
+__all__ = ["explaining_validator", "field_errors", "python_registry", "reference_validator"]
+
+_draft_one_of = Draft202012Validator.VALIDATORS["oneOf"]
+_FORMAT_CHECKER = FormatChecker(formats=())
+
+
+def _strings_only(check: Callable[[str], bool]) -> Callable[[object], bool]:
+    """Formats constrain strings only (python-jsonschema also calls checkers for other types)."""
+    return lambda value: not isinstance(value, str) or check(value)
+
+
+for _name, _fn in FORMATS.items():
+    _FORMAT_CHECKER.checks(_name)(cast(Any, _strings_only(_fn)))
+
+
+def _discriminated_one_of(
+    validator: Any, one_of: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[_ValidationError]:
+    """``oneOf``; when it fails and the schema has a discriminator, explain via the named branch.
+
+    The verdict is exactly standard ``oneOf``'s; only the explanation changes.
+    """
+    errors = list(_draft_one_of(validator, one_of, instance, schema))
+    if not errors:
+        return
+    disc = schema.get("discriminator")
+    if not isinstance(disc, Mapping) or not isinstance(instance, dict):
+        yield from errors
+        return
+    prop = str(disc.get("propertyName"))
+    mapping = _discriminator_mapping(disc, one_of)
+    if prop not in instance:
+        yield _ValidationError(
+            f"{prop!r} is a required property (it selects the variant)",
+            validator="required",
+            validator_value=[prop],
+            path=[prop],
+        )
+        return
+    value = instance[prop]
+    target = mapping.get(value) if isinstance(value, str) else None
+    if target is None:
+        allowed = ", ".join(repr(k) for k in mapping)
+        yield _ValidationError(
+            f"{value!r} is not a known {prop!r}; expected one of {allowed}",
+            validator="discriminator",
+            validator_value=disc,
+            path=[prop],
+        )
+        return
+    yield from validator.descend(instance, {"$ref": target})
+
+
+def _discriminator_mapping(disc: Mapping[str, Any], one_of: Any) -> dict[str, str]:
+    mapping = dict(disc.get("mapping") or {})
+    if not mapping and isinstance(one_of, list):
+        for branch in one_of:
+            ref = branch.get("$ref") if isinstance(branch, Mapping) else None
+            if isinstance(ref, str):
+                mapping[ref.rsplit("/", 1)[-1]] = ref
+    return mapping
+
+
+_ExplainingValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"oneOf": _discriminated_one_of}
+)
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _message(err: _ValidationError) -> str:
+    kw = err.validator
+    if kw == "enum" and isinstance(err.validator_value, list):
+        values = err.validator_value
+        shown = ", ".join(_short(v, 40) for v in values[:8])
+        more = f", ... ({len(values)} allowed values)" if len(values) > 8 else ""
+        return f"{_short(err.instance)} is not one of {shown}{more}"
+    if kw == "const":
+        return f"{_short(err.instance)} is not {err.validator_value!r}"
+    if kw == "type":
+        return f"{_short(err.instance)} is not of type {err.validator_value!r}"
+    if kw == "format":
+        return f"{_short(err.instance)} is not a valid {err.validator_value!r}"
+    msg = str(err.message)
+    return msg if len(msg) <= 300 else msg[:297] + "..."
+
+
+def _root_type_failure(errs: list[_ValidationError], depth: int) -> bool:
+    return any(e.validator == "type" and len(e.absolute_path) == depth for e in errs)
+
+
+def _leaves(err: _ValidationError) -> list[_ValidationError]:
+    """Descend into anyOf/oneOf failures to the errors of the branch that was meant."""
+    if err.validator not in ("anyOf", "oneOf") or not err.context:
+        return [err]
+    depth = len(err.absolute_path)
+    branches: dict[Any, list[_ValidationError]] = defaultdict(list)
+    for e in err.context:
+        branches[e.schema_path[0] if e.schema_path else None].append(e)
+    candidates = {k: v for k, v in branches.items() if not _root_type_failure(v, depth)}
+    if not candidates:
+        types = [
+            e.validator_value
+            for v in branches.values()
+            for e in v
+            if e.validator == "type" and len(e.absolute_path) == depth
+        ]
+        flat = sorted({str(t) for ty in types for t in (ty if isinstance(ty, list) else [ty])})
+        return [
+            _ValidationError(
+                f"{_short(err.instance)} is not of type {' or '.join(repr(t) for t in flat)}",
+                validator="type",
+                validator_value=flat,
+                instance=err.instance,
+                path=list(err.absolute_path),
+            )
+        ]
+
+    def score(errs: list[_ValidationError]) -> tuple[int, int, int]:
+        # A variant whose tag-like field (a direct ``const``) has another value is not the one
+        # meant; next, one whose required keys are missing; then the fewest errors wins.
+        tag_misses = sum(1 for e in errs if e.validator == "const" and len(e.absolute_path) == depth + 1)
+        missing = sum(1 for e in errs if e.validator == "required" and len(e.absolute_path) == depth)
+        return tag_misses, missing, len(errs)
+
+    ranked = sorted(candidates.values(), key=score)
+    best = ranked[0]
+    if len(ranked) > 1 and score(ranked[1]) == score(best):
+        return [err]
+    return [leaf for e in best for leaf in _leaves(e)]
+
+
+def _field_errors(errors: Iterable[_ValidationError], prefix: str) -> list[FieldError]:
+    out: list[FieldError] = []
+    for top in errors:
+        for err in _leaves(top):
+            path = list(err.absolute_path)
+            if err.validator == "required" and isinstance(err.validator_value, list):
+                missing = [
+                    k for k in err.validator_value if isinstance(err.instance, dict) and k not in err.instance
+                ] or [None]
+                for key in missing:
+                    if key is None:
+                        out.append(FieldError(format_location(prefix, path), _message(err), "required"))
+                    else:
+                        out.append(
+                            FieldError(format_location(prefix, [*path, key]), "required field is missing", "required")
+                        )
+                continue
+            if err.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(
+                err.instance, dict
+            ):
+                allowed = set((err.schema or {}).get("properties", {})) if isinstance(err.schema, dict) else set()
+                extra = [k for k in err.instance if k not in allowed] or [None]
+                for key in extra:
+                    loc = format_location(prefix, path if key is None else [*path, key])
+                    out.append(FieldError(loc, "unknown field (not in the schema)", str(err.validator)))
+                continue
+            out.append(FieldError(format_location(prefix, path), _message(err), str(err.validator)))
+    # one entry per location and message, in a stable order
+    seen: dict[tuple[str, str], FieldError] = {}
+    for fe in out:
+        seen.setdefault((fe.location, fe.message), fe)
+    return sorted(seen.values(), key=lambda fe: fe.location)
+
+
+def field_errors(errors: Iterable[_ValidationError], prefix: str) -> list[FieldError]:
+    """Located, de-duplicated errors, in location order."""
+    return _field_errors(errors, prefix)
+
+
+def python_registry(resources: Iterable[tuple[str, Mapping[str, Any]]]) -> referencing.Registry[Any]:
+    """The documents, by URI, for python-jsonschema to resolve ``$ref`` against."""
+    spec = referencing.jsonschema.DRAFT202012
+    return referencing.Registry().with_resources(
+        [(uri, referencing.Resource.from_contents(doc, default_specification=spec)) for uri, doc in resources]
+    )
+
+
+def explaining_validator(schema: Mapping[str, Any], registry: referencing.Registry[Any]) -> Any:
+    """python-jsonschema for ``schema``, with the discriminator-aware ``oneOf``."""
+    cls = cast(Any, _ExplainingValidator)
+    return cls(dict(schema), registry=registry, format_checker=_FORMAT_CHECKER)
+
+
+def reference_validator(schema: Mapping[str, Any], registry: referencing.Registry[Any]) -> Any:
+    """Plain python-jsonschema (no discriminator explanations), for agreement checks."""
+    return Draft202012Validator(dict(schema), registry=registry, format_checker=_FORMAT_CHECKER)
