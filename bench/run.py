@@ -313,11 +313,13 @@ def _rs_formats_off(spec: Any, pointer: str, value: Any) -> Callable[[], Any]:
     (the document as the rs engine sees it, minus the patterns that stand for formats)."""
     import jsonschema_rs
 
+    from dynclient import _validation
     from dynclient._document import pointer_to_fragment
-    from dynclient._validation import SPEC_URI, exclusive_one_of_as_any_of
+    from dynclient._validation import SPEC_URI
 
     doc = spec.document
-    registry = jsonschema_rs.Registry([(SPEC_URI, exclusive_one_of_as_any_of(doc, doc))])
+    rewrite = getattr(_validation, "exclusive_one_of_as_any_of", None)  # absent in older dynclient versions
+    registry = jsonschema_rs.Registry([(SPEC_URI, rewrite(doc, doc) if rewrite else doc)])
     schema = {"$ref": SPEC_URI + pointer_to_fragment(pointer)}
     v = jsonschema_rs.validator_for(schema, registry=registry, validate_formats=False)
     assert v.is_valid(value)
@@ -388,13 +390,13 @@ def targets(res: Results) -> list[tuple[str, str, bool | None]]:
             per = calls.get(op, {})
             d, h, p = per.get("dynclient"), per.get("raw httpx"), per.get("polar-sdk")
             if d and h:
-                rows.append((f"{mode} {op}: dynclient <= {limit:.2f}x raw httpx", f"{d / h:.2f}x", d / h <= limit))
+                rows.append((f"{mode} {op}: dynclient <= {limit:.2f}x raw httpx", f"{d / h:.3f}x", d / h <= limit))
             if d and p:
                 rows.append((f"{mode} {op}: >= 2x faster than polar-sdk", f"{p / d:.2f}x faster", p / d >= 2))
     cold = res.cold
     if "dynclient" in cold and "sdk" in cold:
         r = cold["dynclient"]["wall_ms"] / cold["sdk"]["wall_ms"]
-        rows.append(("cold start <= 0.5x polar-sdk's", f"{r:.2f}x", r <= 0.5))
+        rows.append(("cold start <= 0.5x polar-sdk's", f"{r:.3f}x", r <= 0.5))
         m_d, m_s = cold["dynclient"]["rss_mib"], cold["sdk"]["rss_mib"]
         rows.append(("cold-start peak RSS below polar-sdk's", f"{m_d:.1f} vs {m_s:.1f} MiB", m_d < m_s))
     if "dynclient" in cold and "httpx" in cold:
