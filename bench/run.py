@@ -413,7 +413,7 @@ def _load() -> str:
 
 
 def _versions() -> str:
-    names = ("httpx", "jsonschema-rs", "jsonschema", "polar-sdk", "adaptix", "orjson")
+    names = ("httpx", "jsonschema-rs", "jsonschema", "polar-sdk", "adaptix")
     found = []
     for n in names:
         try:
