@@ -1,15 +1,16 @@
 """The string formats dynclient asserts, one definition each, shared by every schema engine.
 
-``date``, ``date-time``, ``uuid`` and ``uuid4`` are defined by one exact regular
-expression each (``PATTERNS``: ASCII classes, groups, alternation and counted
-repeats only, so Python's ``re`` and Rust's ``regex`` read them identically).
-The Python engine full-matches them; the jsonschema-rs engine gets them as
-``pattern`` keywords (``_validation.with_format_patterns``), which runs them in
-Rust instead of calling back into Python for every string: on a 100-customer
-page that is ~0.1 ms instead of ~0.9 ms. The calendar (days per month, leap
-years, no year 0) is part of the expressions.
+Each asserted format is one regular expression (``PATTERNS``), matched against the
+whole string. ``date``, ``date-time``, ``uuid`` and ``uuid4`` use only ASCII classes,
+groups, alternation and counted repeats; ``email`` also uses two lookaheads (the
+length limits), which Python's ``re`` and jsonschema-rs's default regex engine
+(fancy-regex) read identically. The Python engine full-matches them (``FORMATS``);
+the jsonschema-rs engine gets them as ``pattern`` keywords
+(``_validation.with_format_patterns``), so format checks run in Rust instead of
+calling back into Python for every string: a 100-customer page validates in ~0.1 ms
+instead of ~1 ms. The calendar (days per month, leap years, no year 0) is part of
+the date expressions.
 
-``email`` has no such expression and stays a function, handed to both engines.
 Formats not listed are annotations only, as JSON Schema 2020-12 specifies by default.
 """
 
@@ -41,16 +42,18 @@ PATTERNS: dict[str, str] = {
     "uuid4": f"{_HEX}{{8}}-{_HEX}{{4}}-4{_HEX}{{3}}-[89abAB]{_HEX}{{3}}-{_HEX}{{12}}",
 }
 
+# A practical address check: one @; a local part of at most 64 characters, dot-separated
+# atoms (no leading, trailing or double dot); a dotted domain of letters, digits and
+# hyphens; at most 254 characters in all.
+_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+PATTERNS["email"] = f"(?=.{{1,254}}$)(?=[^@]{{1,64}}@){_ATOM}+(?:\\.{_ATOM}+)*@{_LABEL}(?:\\.{_LABEL})+"
+
 _DATE_TIME_RE = re.compile(PATTERNS["date-time"])
 _DATE_RE = re.compile(PATTERNS["date"])
 _UUID_RE = re.compile(PATTERNS["uuid"])
 _UUID4_RE = re.compile(PATTERNS["uuid4"])
-# A practical address check: one @, a non-empty local part without spaces,
-# a dotted domain of letters, digits and hyphens.
-_EMAIL = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
-)
+_EMAIL_RE = re.compile(PATTERNS["email"])
 
 
 def is_date_time(value: str) -> bool:
@@ -73,10 +76,7 @@ def is_uuid4(value: str) -> bool:
 
 
 def is_email(value: str) -> bool:
-    if len(value) > 254 or _EMAIL.fullmatch(value) is None:
-        return False
-    local = value.rsplit("@", 1)[0]
-    return len(local) <= 64 and not local.startswith(".") and not local.endswith(".") and ".." not in local
+    return _EMAIL_RE.fullmatch(value) is not None
 
 
 FORMATS: dict[str, Callable[[str], bool]] = {

@@ -141,6 +141,7 @@ def test_rewrite_touches_schemas_only_and_shares_unchanged_subtrees() -> None:
             "examples": {"type": "string", "format": "date"},  # a property *named* examples: a schema
             "n": untouched,
             "mail": {"type": "string", "format": "email"},
+            "count": {"type": "integer", "format": "int32"},  # annotation only: left as is
             "p": {"type": "string", "format": "uuid", "pattern": "^9"},
         },
         "const": {"format": "uuid"},
@@ -154,14 +155,45 @@ def test_rewrite_touches_schemas_only_and_shares_unchanged_subtrees() -> None:
     assert props["id"] == {"type": "string", "pattern": f"^(?:{PATTERNS['uuid4']})$"}
     assert props["examples"] == {"type": "string", "pattern": f"^(?:{PATTERNS['date']})$"}
     assert props["n"] is untouched
-    assert props["mail"] == {"type": "string", "format": "email"}
+    assert props["mail"] == {"type": "string", "pattern": f"^(?:{PATTERNS['email']})$"}
+    assert props["count"] == {"type": "integer", "format": "int32"}
     assert props["p"] == {"type": "string", "pattern": "^9", "allOf": [{"pattern": f"^(?:{PATTERNS['uuid']})$"}]}
     assert out["const"] is doc["const"] and out["default"] is doc["default"]
     assert out["examples"] is doc["examples"] and out["x-extra"] is doc["x-extra"]
     assert doc["properties"]["id"] == {"type": "string", "format": "uuid4"}  # the input is not modified
-    assert used == {"email"}
+    assert used == {"int32"}
     plain = {"type": "object", "properties": {"a": {"type": "string"}}}
     assert with_format_patterns(plain) is plain
+
+
+def test_email_limits_are_in_the_expression() -> None:
+    rs, py = _engines("email")
+    cases = {
+        "a" * 64 + "@example.com": True,
+        "a" * 65 + "@example.com": False,  # local part over 64
+        "a@" + ".".join(["b" * 63] * 3) + "." + "c" * 60: True,  # 254 characters
+        "a@" + ".".join(["b" * 63] * 3) + "." + "c" * 61: False,  # 255 characters
+        ".ada@example.com": False,
+        "ada.@example.com": False,
+        "a..da@example.com": False,
+        "a.d.a@example.com": True,
+        "ada@example": False,
+        "ada@-example.com": False,
+    }
+    for value, expected in cases.items():
+        assert FORMATS["email"](value) is expected, value
+        assert rs.is_valid(value) is expected, ("rs", value)
+        assert py.is_valid(value) is expected, ("python", value)
+
+
+def test_rs_engine_asserts_formats_without_python_callbacks() -> None:
+    doc: dict[str, Any] = {"components": {"schemas": {"S": {"type": "string", "format": "email"}}}}
+    engine = SchemaEngine(doc, engine="rs")
+    assert not engine.for_pointer("/components/schemas/S").is_valid("not an address")
+    assert engine._rs_format_options(set()) == {"validate_formats": False}
+    # a format that could not become a pattern falls back to the Python functions
+    options = engine._rs_format_options({"date-time"})
+    assert options["validate_formats"] is True and options["formats"]["date-time"] is FORMATS["date-time"]
 
 
 def test_rewritten_schema_keeps_existing_pattern_and_const_data() -> None:
