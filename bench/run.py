@@ -27,6 +27,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a script (python bench/run.py): make ``bench`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from bench import payloads
 from bench.server import ServerProcess
 
