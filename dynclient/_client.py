@@ -171,6 +171,8 @@ class _ClientBase:
         self._after = tuple(after_response)
         self._log_bodies = log_bodies
         self._owns_http = True
+        # the headers an owned pool already sends by default (see _request); None: send them each time
+        self._baked: dict[str, str] | None = None
         self._attach_groups()
 
     # -- public, shared -----------------------------------------------------------------
@@ -253,7 +255,11 @@ class _ClientBase:
             parts = prep.parts(arguments)
         except DynclientError as exc:  # a value echoed in a message must not carry the token
             raise self._scrubbed(exc)  # noqa: B904 - the same exception, re-raised
-        headers = {**self._headers, **parts.headers, **self._auth_headers(prep.op)}
+        auth = self._auth_headers(prep.op)
+        if self._baked is self._headers:  # our pool's defaults already are self._headers
+            headers = {**parts.headers, **auth} if parts.headers else auth
+        else:
+            headers = {**self._headers, **parts.headers, **auth}
         kwargs: dict[str, Any] = {}
         if self._timeout is not _UNSET:
             kwargs["timeout"] = self._timeout
@@ -433,7 +439,8 @@ class Client(_ClientBase):
             self._owns_http = False
         else:
             timeout = DEFAULT_TIMEOUT if self._timeout is _UNSET else self._timeout
-            self._http = httpx.Client(timeout=timeout)
+            self._http = httpx.Client(timeout=timeout, headers=self._headers)
+            self._baked = self._headers  # merged once here, not on every request
 
     def _make_method(self, op: Operation) -> Callable[..., Any]:
         name = op.name
@@ -512,7 +519,8 @@ class AsyncClient(_ClientBase):
             self._owns_http = False
         else:
             timeout = DEFAULT_TIMEOUT if self._timeout is _UNSET else self._timeout
-            self._http = httpx.AsyncClient(timeout=timeout)
+            self._http = httpx.AsyncClient(timeout=timeout, headers=self._headers)
+            self._baked = self._headers  # merged once here, not on every request
 
     def _make_method(self, op: Operation) -> Callable[..., Any]:
         name = op.name
