@@ -58,7 +58,7 @@ class Settings:
     def make(cls, smoke: bool) -> Settings:
         if smoke:
             return cls(smoke, cold_runs=1, calls=6, block=3, warmup=2, budget=0.01, load_runs=1)
-        return cls(smoke, cold_runs=15, calls=2000, block=100, warmup=50, budget=0.4, load_runs=5)
+        return cls(smoke, cold_runs=15, calls=2000, block=20, warmup=50, budget=0.4, load_runs=5)
 
 
 @dataclass
