@@ -47,3 +47,15 @@ def test_no_token_means_no_authorization_header() -> None:
         assert "authorization" not in _headers(client)
     finally:
         client.close()
+
+
+async def test_async_owned_and_derived_clients_send_the_same_headers() -> None:
+    client = dynclient.AsyncClient(access_token="tok", headers={"X-Trace": "1"})
+    try:
+        h = client.build_request("customers_get", id=CID).headers
+        assert h["user-agent"].startswith("dynclient/") and h["accept"] == "application/json"
+        assert h.get_list("x-trace") == ["1"] and h["authorization"] == "Bearer tok"
+        derived = client.with_options(headers={"X-Trace": "2"})
+        assert derived.build_request("customers_get", id=CID).headers.get_list("x-trace") == ["2"]
+    finally:
+        await client.aclose()
