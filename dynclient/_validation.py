@@ -56,50 +56,6 @@ _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitio
 _ANCHORED = {name: f"^(?:{regex})$" for name, regex in PATTERNS.items()}
 
 
-def with_format_patterns(node: Any, used: set[str] | None = None) -> Any:
-    """``node`` with each ``format`` that has an exact expression turned into a ``pattern``.
-
-    For jsonschema-rs only: a ``pattern`` runs in Rust, a custom format calls back into
-    Python for every string. Both constrain strings only, so verdicts are unchanged
-    (a format left in place, e.g. under a data key, is still checked by its function).
-    Unchanged subtrees are shared, not copied. Formats left as ``format`` are added to
-    ``used``.
-    """
-    if isinstance(node, list):
-        items = [with_format_patterns(v, used) for v in node]
-        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] | None = None
-    for key, value in node.items():
-        if key in _SCHEMA_MAPS and isinstance(value, dict):
-            new: Any = {k: with_format_patterns(v, used) for k, v in value.items()}
-            if all(new[k] is v for k, v in value.items()):
-                new = value
-        elif key in _DATA_KEYS or key.startswith("x-") or not isinstance(value, (dict, list)):
-            continue
-        else:
-            new = with_format_patterns(value, used)
-        if new is not value:
-            if out is None:
-                out = dict(node)
-            out[key] = new
-    fmt = node.get("format")
-    if isinstance(fmt, str):
-        regex = _ANCHORED.get(fmt)
-        if regex is not None and "pattern" not in node:
-            out = dict(node) if out is None else out
-            del out["format"]
-            out["pattern"] = regex
-        elif regex is not None and isinstance(node.get("allOf", []), list):
-            out = dict(node) if out is None else out
-            del out["format"]
-            out["allOf"] = [*node.get("allOf", []), {"pattern": regex}]
-        elif used is not None:
-            used.add(fmt)
-    return node if out is None else out
-
-
 def _schema_children(node: dict[str, Any]) -> Iterator[tuple[str, Any, bool]]:
     """(key, value, is_map) for the keys of a schema node that may hold schemas."""
     for key, value in node.items():
@@ -107,6 +63,70 @@ def _schema_children(node: dict[str, Any]) -> Iterator[tuple[str, Any, bool]]:
             yield key, value, True
         elif key not in _DATA_KEYS and not key.startswith("x-") and isinstance(value, (dict, list)):
             yield key, value, False
+
+
+_Fix = Callable[[dict[str, Any], "dict[str, Any] | None"], "dict[str, Any] | None"]
+
+
+def _rewrite(node: Any, fix: _Fix) -> Any:
+    """Copy-on-write walk of a schema: children first, then ``fix(original, copy_or_None)``
+    on each schema object, which returns the replacement (or None for "keep").
+    Unchanged subtrees are shared, not copied; data keywords (``const``, ``enum``, ...) and
+    ``x-`` extensions are never entered.
+    """
+    if isinstance(node, list):
+        items = [_rewrite(v, fix) for v in node]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] | None = None
+    for key, value, is_map in _schema_children(node):
+        new: Any
+        if is_map:
+            new = {k: _rewrite(v, fix) for k, v in value.items()}
+            if all(new[k] is v for k, v in value.items()):
+                new = value
+        else:
+            new = _rewrite(value, fix)
+        if new is not value:
+            if out is None:
+                out = dict(node)
+            out[key] = new
+    fixed = fix(node, out)
+    if fixed is not None:
+        return fixed
+    return node if out is None else out
+
+
+def with_format_patterns(node: Any, used: set[str] | None = None) -> Any:
+    """``node`` with each ``format`` that has an exact expression turned into a ``pattern``.
+
+    For jsonschema-rs only: a ``pattern`` runs in Rust, a custom format calls back into
+    Python for every string. Both constrain strings only, so verdicts are unchanged
+    (a format left in place, e.g. under a data key, is still checked by its function).
+    Formats left as ``format`` are added to ``used``.
+    """
+
+    def fix(schema: dict[str, Any], out: dict[str, Any] | None) -> dict[str, Any] | None:
+        fmt = schema.get("format")
+        if not isinstance(fmt, str):
+            return None
+        regex = _ANCHORED.get(fmt)
+        if regex is not None and "pattern" not in schema:
+            out = dict(schema) if out is None else out
+            del out["format"]
+            out["pattern"] = regex
+            return out
+        if regex is not None and isinstance(schema.get("allOf", []), list):
+            out = dict(schema) if out is None else out
+            del out["format"]
+            out["allOf"] = [*schema.get("allOf", []), {"pattern": regex}]
+            return out
+        if used is not None:
+            used.add(fmt)
+        return None
+
+    return _rewrite(node, fix)
 
 
 def _tag(schema: Any, root: Any, prop: str, depth: int = 0) -> tuple[bool, Any]:
@@ -179,36 +199,22 @@ def exclusive_one_of_as_any_of(node: Any, root: Any) -> Any:
 
 
 def _any_of_walk(node: Any, root: Any) -> Any:
-    if isinstance(node, list):
-        items = [_any_of_walk(v, root) for v in node]
-        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] | None = None
-    for key, value, is_map in _schema_children(node):
-        new: Any
-        if is_map:
-            new = {k: _any_of_walk(v, root) for k, v in value.items()}
-            if all(new[k] is v for k, v in value.items()):
-                new = value
-        else:
-            new = _any_of_walk(value, root)
-        if new is not value:
-            if out is None:
-                out = dict(node)
-            out[key] = new
-    disc = node.get("discriminator")
-    branches = node.get("oneOf")
-    if (
-        isinstance(branches, list)
-        and "anyOf" not in node
-        and isinstance(disc, dict)
-        and isinstance(disc.get("propertyName"), str)
-        and _exclusive(branches, root, disc["propertyName"])
-    ):
-        out = dict(node) if out is None else out
-        out["anyOf"] = out.pop("oneOf")
-    return node if out is None else out
+    def fix(schema: dict[str, Any], out: dict[str, Any] | None) -> dict[str, Any] | None:
+        disc = schema.get("discriminator")
+        branches = schema.get("oneOf")
+        if (
+            isinstance(branches, list)
+            and "anyOf" not in schema
+            and isinstance(disc, dict)
+            and isinstance(disc.get("propertyName"), str)
+            and _exclusive(branches, root, disc["propertyName"])
+        ):
+            out = dict(schema) if out is None else out
+            out["anyOf"] = out.pop("oneOf")
+            return out
+        return None
+
+    return _rewrite(node, fix)
 
 
 def format_location(prefix: str, path: Iterable[str | int]) -> str:
