@@ -28,10 +28,12 @@ __all__ = [
     "Document",
     "escape_pointer_token",
     "fingerprint",
+    "iter_refs",
     "load_document",
     "pointer_join",
     "pointer_to_fragment",
     "resolve_pointer",
+    "walk",
 ]
 
 #: Largest document accepted by default (bytes). Polar's full spec is ~2.7 MB.
@@ -150,38 +152,25 @@ def _parse(text: str, origin: str) -> Any:
         raise SpecError(f"{origin}: document nests too deeply to parse") from None
 
 
-def _check_depth(data: Any, max_depth: int) -> None:
-    stack: list[tuple[Any, int, str]] = [(data, 1, "")]
+def walk(data: Any) -> Iterator[tuple[Any, str, int]]:
+    """Every object and array in ``data`` (depth-first, iteratively): ``(node, pointer, depth)``."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
     while stack:
-        node, depth, pointer = stack.pop()
-        if depth > max_depth:
-            raise SpecError(f"document nests deeper than the limit of {max_depth}", pointer)
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if isinstance(v, (dict, list)):
-                    stack.append((v, depth + 1, pointer_join(pointer, k)))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                if isinstance(v, (dict, list)):
-                    stack.append((v, depth + 1, pointer_join(pointer, i)))
+        node, pointer, depth = stack.pop()
+        yield node, pointer, depth
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        stack.extend(
+            (v, pointer_join(pointer, k), depth + 1) for k, v in items if isinstance(v, (dict, list))
+        )
 
 
 def iter_refs(data: Any) -> Iterator[tuple[str, str]]:
     """Every ``$ref`` string in the document with the pointer of the object holding it."""
-    stack: list[tuple[Any, str]] = [(data, "")]
-    while stack:
-        node, pointer = stack.pop()
+    for node, pointer, _depth in walk(data):
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str):
                 yield ref, pointer
-            for k, v in node.items():
-                if isinstance(v, (dict, list)):
-                    stack.append((v, pointer_join(pointer, k)))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                if isinstance(v, (dict, list)):
-                    stack.append((v, pointer_join(pointer, i)))
 
 
 def _alias_target(data: dict[str, Any], ref: str, at: str, ends: set[str]) -> None:
@@ -206,9 +195,32 @@ def _alias_target(data: dict[str, Any], ref: str, at: str, ends: set[str]) -> No
     ends.update(chain)
 
 
-def _check_refs(data: dict[str, Any], allow_remote_refs: bool) -> None:
+def _scan(data: dict[str, Any], max_depth: int) -> list[tuple[str, str]]:
+    """One pass over the document: the depth limit, ``$ref`` values that are not strings,
+    discriminator mappings that lead nowhere. Returns every ``$ref`` with where it stands."""
+    refs: list[tuple[str, str]] = []
+    for node, pointer, depth in walk(data):
+        if depth > max_depth:
+            raise SpecError(f"document nests deeper than the limit of {max_depth}", pointer)
+        if not isinstance(node, dict):
+            continue
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            refs.append((ref, pointer))
+        elif ref is not None and not isinstance(ref, dict):
+            raise SpecError(f"$ref must be a string, not {type(ref).__name__}", pointer_join(pointer, "$ref"))
+        disc = node.get("discriminator")
+        if isinstance(disc, dict) and isinstance(disc.get("mapping"), dict):
+            for key, target in disc["mapping"].items():
+                if isinstance(target, str) and target.startswith("#"):
+                    where = pointer_join(pointer, "discriminator", "mapping", key)
+                    resolve_pointer(data, unquote(target[1:]), at=where)
+    return refs
+
+
+def _check_refs(data: dict[str, Any], refs: list[tuple[str, str]], allow_remote_refs: bool) -> None:
     ends: set[str] = set()
-    for ref, at in iter_refs(data):
+    for ref, at in refs:
         if not ref.startswith("#"):
             if allow_remote_refs:
                 raise SpecError(
@@ -220,31 +232,6 @@ def _check_refs(data: dict[str, Any], allow_remote_refs: bool) -> None:
                 f"remote $ref {ref!r} refused (nothing is fetched implicitly; bundle the document into one file)", at
             )
         _alias_target(data, ref, at, ends)
-    _check_shapes(data)
-
-
-def _check_shapes(data: dict[str, Any]) -> None:
-    """``$ref`` values that are not strings, and discriminator mappings that lead nowhere."""
-    stack: list[tuple[Any, str]] = [(data, "")]
-    while stack:
-        node, pointer = stack.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if ref is not None and not isinstance(ref, (str, dict)):
-                raise SpecError(f"$ref must be a string, not {type(ref).__name__}", pointer_join(pointer, "$ref"))
-            disc = node.get("discriminator")
-            if isinstance(disc, dict) and isinstance(disc.get("mapping"), dict):
-                for key, target in disc["mapping"].items():
-                    if isinstance(target, str) and target.startswith("#"):
-                        where = pointer_join(pointer, "discriminator", "mapping", key)
-                        resolve_pointer(data, unquote(target[1:]), at=where)
-            for k, v in node.items():
-                if isinstance(v, (dict, list)):
-                    stack.append((v, pointer_join(pointer, k)))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                if isinstance(v, (dict, list)):
-                    stack.append((v, pointer_join(pointer, i)))
 
 
 _OBJECT_FIELDS = ("info", "paths", "components", "webhooks")
@@ -294,7 +281,7 @@ def load_document(
             data, origin = _parse(text, text_source), text_source
     if not isinstance(data, dict):
         raise SpecError(f"{origin}: an OpenAPI document must be an object, not {type(data).__name__}")
-    _check_depth(data, max_depth)
+    refs = _scan(data, max_depth)
     version = data.get("openapi")
     if not isinstance(version, str) or not version.startswith("3."):
         raise SpecError(f"{origin}: not an OpenAPI 3.x document (openapi={version!r})", "/openapi")
@@ -304,7 +291,7 @@ def load_document(
     for kind, entries in data.get("components", {}).items():
         if not isinstance(entries, dict):
             raise SpecError(f"{origin}: components.{kind} must be an object", pointer_join("/components", kind))
-    _check_refs(data, allow_remote_refs)
+    _check_refs(data, refs, allow_remote_refs)
     return Document(data=data, origin=origin, fingerprint=fingerprint(data))
 
 
