@@ -151,46 +151,54 @@ def _json(response: Any) -> Any:
     return response.json()
 
 
+def _contenders(dyn: Any, off: Any, raw: Callable[..., Any], polar: Any) -> dict[str, dict[str, Callable[[], Any]]]:
+    """The calls each contender makes per operation: the same table for sync and async
+    (for the async clients each callable returns an awaitable)."""
+    cid, body = payloads.CUSTOMER_ID, payloads.create_body()
+    table: dict[str, dict[str, Callable[[], Any]]] = {
+        "customers_list": {
+            "dynclient": lambda: dyn.customers.list(limit=100),
+            "dynclient (validation off)": lambda: off.customers.list(limit=100),
+            "raw httpx": lambda: raw("GET", "/v1/customers/", params={"limit": 100}),
+        },
+        "customers_get": {
+            "dynclient": lambda: dyn.customers.get(id=cid),
+            "dynclient (validation off)": lambda: off.customers.get(id=cid),
+            "raw httpx": lambda: raw("GET", f"/v1/customers/{cid}"),
+        },
+        "customers_get_state": {
+            "dynclient": lambda: dyn.customers.get_state(id=cid),
+            "dynclient (validation off)": lambda: off.customers.get_state(id=cid),
+            "raw httpx": lambda: raw("GET", f"/v1/customers/{cid}/state"),
+        },
+        "customers_create": {
+            "dynclient": lambda: dyn.customers.create(body=body),
+            "dynclient (validation off)": lambda: off.customers.create(body=body),
+            "raw httpx": lambda: raw("POST", "/v1/customers/", json=body),
+        },
+    }
+    if polar is not None:
+        table["customers_list"]["polar-sdk"] = lambda: polar.customers.list(limit=100)
+        table["customers_get"]["polar-sdk"] = lambda: polar.customers.get(cid)
+        table["customers_get_state"]["polar-sdk"] = lambda: polar.customers.get_state(cid)
+        table["customers_create"]["polar-sdk"] = lambda: polar.customers.create(**body)
+    return table
+
+
 def sync_calls(url: str, s: Settings, sdk: bool) -> dict[str, dict[str, float]]:
     import httpx
 
     import dynclient
 
-    cid, body = payloads.CUSTOMER_ID, payloads.create_body()
     dyn = dynclient.Client(base_url=url, access_token="bench-token")
     off = dyn.with_options(validate_responses="off")
     raw = httpx.Client(base_url=url, headers={"Authorization": "Bearer bench-token"})
-    table: dict[str, dict[str, Callable[[], Any]]] = {
-        "customers_list": {
-            "dynclient": lambda: dyn.customers.list(limit=100),
-            "dynclient (validation off)": lambda: off.customers.list(limit=100),
-            "raw httpx": lambda: _json(raw.get("/v1/customers/", params={"limit": 100})),
-        },
-        "customers_get": {
-            "dynclient": lambda: dyn.customers.get(id=cid),
-            "dynclient (validation off)": lambda: off.customers.get(id=cid),
-            "raw httpx": lambda: _json(raw.get(f"/v1/customers/{cid}")),
-        },
-        "customers_get_state": {
-            "dynclient": lambda: dyn.customers.get_state(id=cid),
-            "dynclient (validation off)": lambda: off.customers.get_state(id=cid),
-            "raw httpx": lambda: _json(raw.get(f"/v1/customers/{cid}/state")),
-        },
-        "customers_create": {
-            "dynclient": lambda: dyn.customers.create(body=body),
-            "dynclient (validation off)": lambda: off.customers.create(body=body),
-            "raw httpx": lambda: _json(raw.post("/v1/customers/", json=body)),
-        },
-    }
     polar: Any = None
     if sdk:
         from polar.v2026_10 import Polar
 
         polar = Polar("bench-token", base_url=url)
-        table["customers_list"]["polar-sdk"] = lambda: polar.customers.list(limit=100)
-        table["customers_get"]["polar-sdk"] = lambda: polar.customers.get(cid)
-        table["customers_get_state"]["polar-sdk"] = lambda: polar.customers.get_state(cid)
-        table["customers_create"]["polar-sdk"] = lambda: polar.customers.create(**body)
+    table = _contenders(dyn, off, lambda method, path, **kw: _json(raw.request(method, path, **kw)), polar)
     _check_results({op: {n: f() for n, f in fns.items()} for op, fns in table.items()})
     out = {op: _interleave(_ordered(fns), s) for op, fns in table.items()}
     dyn.close()
@@ -205,7 +213,6 @@ async def async_calls(url: str, s: Settings, sdk: bool) -> dict[str, dict[str, f
 
     import dynclient
 
-    cid, body = payloads.CUSTOMER_ID, payloads.create_body()
     dyn = dynclient.AsyncClient(base_url=url, access_token="bench-token")
     off = dyn.with_options(validate_responses="off")
     raw = httpx.AsyncClient(base_url=url, headers={"Authorization": "Bearer bench-token"})
@@ -213,37 +220,12 @@ async def async_calls(url: str, s: Settings, sdk: bool) -> dict[str, dict[str, f
     async def raw_json(coro: Awaitable[Any]) -> Any:
         return _json(await coro)
 
-    table: dict[str, dict[str, Callable[[], Awaitable[Any]]]] = {
-        "customers_list": {
-            "dynclient": lambda: dyn.customers.list(limit=100),
-            "dynclient (validation off)": lambda: off.customers.list(limit=100),
-            "raw httpx": lambda: raw_json(raw.get("/v1/customers/", params={"limit": 100})),
-        },
-        "customers_get": {
-            "dynclient": lambda: dyn.customers.get(id=cid),
-            "dynclient (validation off)": lambda: off.customers.get(id=cid),
-            "raw httpx": lambda: raw_json(raw.get(f"/v1/customers/{cid}")),
-        },
-        "customers_get_state": {
-            "dynclient": lambda: dyn.customers.get_state(id=cid),
-            "dynclient (validation off)": lambda: off.customers.get_state(id=cid),
-            "raw httpx": lambda: raw_json(raw.get(f"/v1/customers/{cid}/state")),
-        },
-        "customers_create": {
-            "dynclient": lambda: dyn.customers.create(body=body),
-            "dynclient (validation off)": lambda: off.customers.create(body=body),
-            "raw httpx": lambda: raw_json(raw.post("/v1/customers/", json=body)),
-        },
-    }
     polar: Any = None
     if sdk:
         from polar.v2026_10 import PolarAsync
 
         polar = PolarAsync("bench-token", base_url=url)
-        table["customers_list"]["polar-sdk"] = lambda: polar.customers.list(limit=100)
-        table["customers_get"]["polar-sdk"] = lambda: polar.customers.get(cid)
-        table["customers_get_state"]["polar-sdk"] = lambda: polar.customers.get_state(cid)
-        table["customers_create"]["polar-sdk"] = lambda: polar.customers.create(**body)
+    table = _contenders(dyn, off, lambda method, path, **kw: raw_json(raw.request(method, path, **kw)), polar)
     _check_results({op: {n: await f() for n, f in fns.items()} for op, fns in table.items()})
     out = {op: await _ainterleave(_ordered(fns), s) for op, fns in table.items()}
     await dyn.aclose()
