@@ -16,13 +16,11 @@ import os
 import re
 import time
 import warnings
-import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
 
-from ._describe import operation_doc, operation_signature
 from ._errors import (
     DynclientError,
     FieldError,
@@ -355,7 +353,6 @@ class _ClientBase:
 
     def _attach_groups(self) -> None:
         reserved = set(dir(type(self)))
-        doc = self.operations.document
         made: dict[tuple[str, ...], OperationGroup] = {}
         for op in self.operations:
             target: Any = self
@@ -378,22 +375,8 @@ class _ClientBase:
             method = self._make_method(op)
             method.__name__ = op.method_name
             method.__qualname__ = ".".join((*op.group, op.method_name))
-            method.__doc__, method.__signature__ = _described(self.operations, doc, op)  # type: ignore[attr-defined]
+            method.__doc__, method.__signature__ = self._runtime.described(op)  # type: ignore[attr-defined]
             setattr(target, op.method_name, method)
-
-
-_DESCRIBED: weakref.WeakKeyDictionary[ApiSpec, dict[str, tuple[str, inspect.Signature]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _described(spec: ApiSpec, doc: Any, op: Operation) -> tuple[str, inspect.Signature]:
-    """Docstring and signature of ``op``'s method, made once per spec (with_options() is cheap)."""
-    per_spec = _DESCRIBED.setdefault(spec, {})
-    hit = per_spec.get(op.name)
-    if hit is None:
-        hit = per_spec.setdefault(op.name, (operation_doc(doc, op), operation_signature(doc, op)))
-    return hit
 
 
 def _scrub_value(value: Any, secret: str) -> Any:

@@ -8,6 +8,7 @@ into a result or an exception. The sync and async clients share it whole.
 from __future__ import annotations
 
 import difflib
+import inspect
 import json
 import re
 import weakref
@@ -19,6 +20,7 @@ from typing import Any, Literal
 import httpx
 
 from ._build import identifier
+from ._describe import operation_doc, operation_signature
 from ._document import resolve_pointer
 from ._errors import APIError, FieldError, RequestValidationError, ResponseValidationError, SpecError
 from ._ir import ApiSpec, Operation, Parameter, Response
@@ -282,6 +284,15 @@ class SpecRuntime:
         self.engine = SchemaEngine(spec.document, engine=engine)
         self.errors = _make_error_classes(spec)
         self._prepared: dict[str, PreparedOperation] = {}
+        self._described: dict[str, tuple[str, inspect.Signature]] = {}
+
+    def described(self, op: Operation) -> tuple[str, inspect.Signature]:
+        """Docstring and signature of ``op``'s group method, made once (with_options() is cheap)."""
+        hit = self._described.get(op.name)
+        if hit is None:
+            doc = self.spec.document
+            hit = self._described.setdefault(op.name, (operation_doc(doc, op), operation_signature(doc, op)))
+        return hit
 
     def prepared(self, name: str) -> PreparedOperation:
         hit = self._prepared.get(name)
