@@ -222,6 +222,19 @@ class _ClientBase:
             f"token={'set' if self._token else 'unset'})"
         )
 
+    def _use_http(self, http_client: Any, factory: Callable[..., Any]) -> None:
+        """Adopt the caller's httpx client as-is, or make (and own) one with our defaults."""
+        if http_client is not None:
+            self._http = http_client
+            self._owns_http = False
+        else:
+            timeout = DEFAULT_TIMEOUT if self._timeout is _UNSET else self._timeout
+            self._http = factory(timeout=timeout, headers=self._headers)
+            self._baked = self._headers  # merged once here, not on every request
+
+    def _cursor(self, operation: str, arguments: Mapping[str, Any], max_pages: int | None) -> PageCursor:
+        return PageCursor(self._prepared(operation).op, arguments, max_pages)
+
     # -- building -----------------------------------------------------------------------
     def _prepared(self, operation: str) -> PreparedOperation:
         if operation not in self.operations:
@@ -417,13 +430,7 @@ class Client(_ClientBase):
         **options: Any,
     ) -> None:
         super().__init__(spec, **options)
-        if http_client is not None:
-            self._http = http_client
-            self._owns_http = False
-        else:
-            timeout = DEFAULT_TIMEOUT if self._timeout is _UNSET else self._timeout
-            self._http = httpx.Client(timeout=timeout, headers=self._headers)
-            self._baked = self._headers  # merged once here, not on every request
+        self._use_http(http_client, httpx.Client)
 
     def _make_method(self, op: Operation) -> Callable[..., Any]:
         name = op.name
@@ -463,7 +470,7 @@ class Client(_ClientBase):
 
     def pages(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> Iterator[Any]:
         """Each page of a paginated operation, from ``page`` (default 1) to the last."""
-        cursor = PageCursor(self.operations[self._prepared(operation).op.name], arguments, max_pages)
+        cursor = self._cursor(operation, arguments, max_pages)
         while not cursor.done:
             result = self.call(operation, **cursor.arguments())
             cursor.advance(result)
@@ -471,7 +478,7 @@ class Client(_ClientBase):
 
     def paginate(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> Iterator[Any]:
         """Every item of a paginated operation, across pages, in order."""
-        cursor = PageCursor(self.operations[self._prepared(operation).op.name], arguments, max_pages)
+        cursor = self._cursor(operation, arguments, max_pages)
         while not cursor.done:
             yield from cursor.advance(self.call(operation, **cursor.arguments()))
 
@@ -497,13 +504,7 @@ class AsyncClient(_ClientBase):
         **options: Any,
     ) -> None:
         super().__init__(spec, **options)
-        if http_client is not None:
-            self._http = http_client
-            self._owns_http = False
-        else:
-            timeout = DEFAULT_TIMEOUT if self._timeout is _UNSET else self._timeout
-            self._http = httpx.AsyncClient(timeout=timeout, headers=self._headers)
-            self._baked = self._headers  # merged once here, not on every request
+        self._use_http(http_client, httpx.AsyncClient)
 
     def _make_method(self, op: Operation) -> Callable[..., Any]:
         name = op.name
@@ -545,7 +546,7 @@ class AsyncClient(_ClientBase):
         self, operation: str, /, *, max_pages: int | None = None, **arguments: Any
     ) -> AsyncIterator[Any]:
         """Each page of a paginated operation (``async for``)."""
-        cursor = PageCursor(self.operations[self._prepared(operation).op.name], arguments, max_pages)
+        cursor = self._cursor(operation, arguments, max_pages)
         while not cursor.done:
             result = await self.call(operation, **cursor.arguments())
             cursor.advance(result)
@@ -555,7 +556,7 @@ class AsyncClient(_ClientBase):
         self, operation: str, /, *, max_pages: int | None = None, **arguments: Any
     ) -> AsyncIterator[Any]:
         """Every item of a paginated operation (``async for``)."""
-        cursor = PageCursor(self.operations[self._prepared(operation).op.name], arguments, max_pages)
+        cursor = self._cursor(operation, arguments, max_pages)
         while not cursor.done:
             for item in cursor.advance(await self.call(operation, **cursor.arguments())):
                 yield item
