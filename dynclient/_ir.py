@@ -106,13 +106,6 @@ class Response:
     def is_error(self) -> bool:
         return self.status[:1] in ("4", "5")
 
-    def matches(self, status_code: int) -> bool:
-        if self.status == "default":
-            return True
-        if self.status.upper().endswith("XX"):
-            return str(status_code)[:1] == self.status[:1]
-        return self.status == str(status_code)
-
 
 @dataclass(frozen=True)
 class SecurityRequirement:
