@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from ._document import resolve_pointer
 from ._ir import NO_DEFAULT, Operation
 
 __all__ = ["describe_schema", "operation_doc", "operation_signature"]
@@ -56,15 +55,6 @@ def describe_schema(doc: Mapping[str, Any], schema: Any, depth: int = 0) -> str:
         return f"{base} ({fmt})" if isinstance(fmt, str) else base
     title = schema.get("title")
     return title if isinstance(title, str) else "Any"
-
-
-def _resolve(doc: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#"):
-        target = resolve_pointer(doc, unquote(ref[1:]))
-        if isinstance(target, Mapping):
-            return target
-    return schema
 
 
 def operation_signature(doc: Mapping[str, Any], op: Operation) -> inspect.Signature:
