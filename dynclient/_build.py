@@ -142,6 +142,7 @@ def _parameter(doc: Mapping[str, Any], raw: Any, pointer: str) -> Parameter:
         default=default,
         description=_text(node.get("description")),
         deprecated=bool(node.get("deprecated", False)),
+        allow_empty_value=node.get("allowEmptyValue") is True,
         pointer=pointer,
     )
 

@@ -77,6 +77,8 @@ class Parameter:
     description: str = ""
     deprecated: bool = False
     pointer: str = ""
+    #: OpenAPI ``allowEmptyValue``: only then may a query parameter be sent empty (``?name=``)
+    allow_empty_value: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,7 @@ import httpx
 
 from ._build import identifier
 from ._describe import operation_doc, operation_signature
-from ._document import resolve_pointer
-from ._errors import APIError, FieldError, RequestValidationError, ResponseValidationError, SpecError
+from ._errors import APIError, FieldError, RequestValidationError, ResponseValidationError
 from ._ir import ApiSpec, Operation, Parameter, Response
 from ._serialize import form_body, json_body, path_value, query_pairs, scalar, simple_value
 from ._validation import Compiled, Engine, SchemaEngine
@@ -71,14 +70,6 @@ def _make_error_classes(spec: ApiSpec) -> ErrorClasses:
     return ErrorClasses(**classes)
 
 
-def _allows_empty(document: Mapping[str, Any], pointer: str) -> bool:
-    try:
-        node = resolve_pointer(document, pointer)
-    except SpecError:
-        return False
-    return isinstance(node, Mapping) and node.get("allowEmptyValue") is True
-
-
 class PreparedOperation:
     """An operation with everything expensive precomputed; validators compile on first use."""
 
@@ -97,8 +88,7 @@ class PreparedOperation:
             self._location["body"] = "body"
         # OpenAPI: a query parameter may be sent empty (``?name=``) only with allowEmptyValue: true
         self._no_empty = frozenset(
-            p.name for p in op.parameters
-            if p.location == "query" and not _allows_empty(runtime.spec.document, p.pointer)
+            p.name for p in op.parameters if p.location == "query" and not p.allow_empty_value
         )
         # path template -> literal pieces and parameter names, split once
         self._path_pieces: list[tuple[str, str | None]] = []
