@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 from urllib.parse import unquote
 
-from ._document import Document, pointer_join, resolve_pointer
+from ._document import Document, follow_refs, pointer_join, resolve_pointer
 from ._errors import SpecError
 from ._ir import (
     NO_DEFAULT,
@@ -77,27 +77,12 @@ def _schema_ref(doc: Mapping[str, Any], pointer: str, raw: Any) -> SchemaRef:
     return SchemaRef(pointer=pointer, raw=raw, resolved=resolved, name=name)
 
 
-def _deref(doc: Mapping[str, Any], node: Any, pointer: str) -> tuple[Any, str]:
-    """Follow ``$ref`` on a non-schema object (parameter, response, request body)."""
-    seen: set[str] = set()
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if not ref.startswith("#"):
-            raise SpecError(f"remote $ref {ref!r} is not supported for this object", pointer)
-        if ref in seen:
-            raise SpecError(f"$ref cycle: {ref}", pointer)
-        seen.add(ref)
-        pointer = unquote(ref[1:])
-        node = resolve_pointer(doc, pointer, at=pointer)
-    return node, pointer
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
 def _parameter(doc: Mapping[str, Any], raw: Any, pointer: str) -> Parameter:
-    node, pointer = _deref(doc, raw, pointer)
+    node, pointer = follow_refs(doc, raw, pointer)
     if not isinstance(node, Mapping):
         raise SpecError("parameter must be an object", pointer)
     name, location = node.get("name"), node.get("in")
@@ -161,7 +146,7 @@ def _pick_media(content: Any, pointer: str) -> tuple[str | None, Any]:
 def _request_body(doc: Mapping[str, Any], raw: Any, pointer: str) -> RequestBody | None:
     if raw is None:
         return None
-    node, pointer = _deref(doc, raw, pointer)
+    node, pointer = follow_refs(doc, raw, pointer)
     if not isinstance(node, Mapping):
         raise SpecError("requestBody must be an object", pointer)
     media, media_obj = _pick_media(node.get("content"), pointer)
@@ -192,7 +177,7 @@ def _responses(doc: Mapping[str, Any], raw: Any, pointer: str) -> tuple[Response
         status = str(status)
         if not (status == "default" or re.fullmatch(r"[1-5](\d\d|XX)", status.upper())):
             raise SpecError(f"invalid response status {status!r}", pointer_join(pointer, status))
-        node, rpointer = _deref(doc, value, pointer_join(pointer, status))
+        node, rpointer = follow_refs(doc, value, pointer_join(pointer, status))
         if not isinstance(node, Mapping):
             raise SpecError("response must be an object", rpointer)
         media, media_obj = _pick_media(node.get("content"), rpointer)
@@ -397,7 +382,7 @@ def _security_schemes(doc: Mapping[str, Any]) -> tuple[SecurityScheme, ...]:
     raw = (doc.get("components") or {}).get("securitySchemes") or {}
     out = []
     for name, node in raw.items():
-        node, _ = _deref(doc, node, pointer_join("/components/securitySchemes", name))
+        node, _ = follow_refs(doc, node, pointer_join("/components/securitySchemes", name))
         if not isinstance(node, Mapping):
             raise SpecError("security scheme must be an object", pointer_join("/components/securitySchemes", name))
         out.append(
@@ -426,7 +411,7 @@ def build_spec(
     by_name: dict[str, Operation] = {}
     for path, item in (doc.get("paths") or {}).items():
         ipointer = pointer_join("/paths", path)
-        item, ipointer = _deref(doc, item, ipointer)
+        item, ipointer = follow_refs(doc, item, ipointer)
         if not isinstance(item, Mapping):
             raise SpecError("path item must be an object", ipointer)
         shared = item.get("parameters", []) or []

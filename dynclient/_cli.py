@@ -19,10 +19,9 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
-from urllib.parse import unquote
 
 from ._describe import describe_schema
-from ._document import load_document, resolve_pointer
+from ._document import follow_refs, load_document
 from ._errors import (
     APIError,
     DynclientError,
@@ -82,14 +81,7 @@ class UsageError(Exception):
 
 # -- values ------------------------------------------------------------------------------
 def _resolve(doc: Mapping[str, Any], schema: Any) -> Any:
-    seen: set[str] = set()
-    while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and schema["$ref"] not in seen:
-        ref = schema["$ref"]
-        seen.add(ref)
-        if not ref.startswith("#"):
-            break
-        schema = resolve_pointer(doc, unquote(ref[1:]))
-    return schema
+    return follow_refs(doc, schema)[0]
 
 
 def _branches(doc: Mapping[str, Any], schema: Any, depth: int = 0) -> list[tuple[str, Mapping[str, Any]]]:

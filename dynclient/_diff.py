@@ -17,10 +17,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import unquote
 
-from ._document import pointer_join, resolve_pointer
-from ._errors import SpecError
+from ._document import follow_refs, pointer_join
 from ._ir import ApiSpec, Operation
 
 __all__ = ["Change", "SpecDiff", "diff_specs"]
@@ -166,17 +164,7 @@ class _SchemaDiff:
         self.active: set[tuple[str, str, str]] = set()
 
     def _resolve(self, side: int, schema: Any, pointer: str) -> tuple[Mapping[str, Any], str]:
-        seen: set[str] = set()
-        while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
-            ref = schema["$ref"]
-            if not ref.startswith("#") or ref in seen:
-                break
-            seen.add(ref)
-            pointer = unquote(ref[1:])
-            try:
-                schema = resolve_pointer(self.docs[side], pointer)
-            except SpecError:
-                return {}, pointer
+        schema, pointer = follow_refs(self.docs[side], schema, pointer)
         return (schema if isinstance(schema, Mapping) else {}), pointer
 
     def _facets(self, side: int, schema: Mapping[str, Any], pointer: str) -> _Facets:

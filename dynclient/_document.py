@@ -28,6 +28,7 @@ __all__ = [
     "Document",
     "escape_pointer_token",
     "fingerprint",
+    "follow_refs",
     "iter_refs",
     "load_document",
     "pointer_join",
@@ -150,6 +151,24 @@ def _parse(text: str, origin: str) -> Any:
         return _jsonify(data)
     except RecursionError:
         raise SpecError(f"{origin}: document nests too deeply to parse") from None
+
+
+def follow_refs(data: Any, node: Any, pointer: str = "") -> tuple[Any, str]:
+    """Follow a chain of local ``$ref``s from ``node``: the object it ends at and its pointer.
+
+    A remote ref or a cycle is a SpecError (both are refused when a document is loaded).
+    """
+    seen: set[str] = set()
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if not ref.startswith("#"):
+            raise SpecError(f"remote $ref {ref!r} is not supported here", pointer)
+        if ref in seen:
+            raise SpecError(f"$ref cycle: {ref}", pointer)
+        seen.add(ref)
+        pointer = unquote(ref[1:])
+        node = resolve_pointer(data, pointer, at=pointer)
+    return node, pointer
 
 
 def walk(data: Any) -> Iterator[tuple[Any, str, int]]:

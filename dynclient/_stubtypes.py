@@ -18,7 +18,7 @@ from typing import Any, Literal
 from urllib.parse import unquote
 
 from ._build import identifier
-from ._document import escape_pointer_token, resolve_pointer
+from ._document import escape_pointer_token, follow_refs, resolve_pointer
 from ._errors import SpecError
 
 __all__ = ["ANY", "ROOTS", "TOKEN", "Definition", "Field", "Mode", "SchemaTypes", "pystr", "type_name", "union"]
@@ -393,15 +393,7 @@ class SchemaTypes:
         return self._inline_typeddict(merged, pointer, mode, owner)
 
     def _resolve(self, schema: Any, at: str) -> Any:
-        seen: set[str] = set()
-        while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
-            ref = schema["$ref"]
-            if not ref.startswith("#") or ref in seen:
-                raise SpecError(f"cannot follow $ref {ref!r}", at)
-            seen.add(ref)
-            at = unquote(ref[1:])
-            schema = resolve_pointer(self.doc, at, at=at)
-        return schema
+        return follow_refs(self.doc, schema, at)[0]
 
     # -- discriminators ----------------------------------------------------------------------
     def _tagged(self, schema: Mapping[str, Any], pointer: str, members: list[Any], parts: list[str]) -> list[str]:
