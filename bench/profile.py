@@ -28,7 +28,9 @@ def _calls(client: Any, op: str) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n")[0])
-    parser.add_argument("operation", choices=("customers_list", "customers_get", "customers_get_state", "customers_create"))
+    parser.add_argument(
+        "operation", choices=("customers_list", "customers_get", "customers_get_state", "customers_create")
+    )
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--off", action="store_true", help="response validation off")
     parser.add_argument("--async", dest="use_async", action="store_true", help="AsyncClient")

@@ -35,7 +35,9 @@ from bench.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-FULL_SPEC = Path(os.environ.get("DYNCLIENT_FULL_SPEC", ROOT.parent / "shared" / "polar-openapi" / "polar-2026-10.openapi.json"))
+FULL_SPEC = Path(
+    os.environ.get("DYNCLIENT_FULL_SPEC", ROOT.parent / "shared" / "polar-openapi" / "polar-2026-10.openapi.json")
+)
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 OPS = ("customers_list", "customers_get", "customers_get_state", "customers_create")
@@ -84,7 +86,12 @@ def _one_cold(which: str, url: str) -> tuple[float, float]:
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "bench.coldstart", which, url, payloads.CUSTOMER_ID],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
     )
     wall = time.perf_counter() - started
     if proc.returncode != 0 or "PEAK_RSS_KIB" not in proc.stdout:
@@ -488,7 +495,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-output", action="store_true", help="print only")
     parser.add_argument("--json", type=Path, help="also dump the raw figures as JSON")
     parser.add_argument(
-        "--only", action="append", choices=("cold", "sync", "async", "validation", "load"),
+        "--only",
+        action="append",
+        choices=("cold", "sync", "async", "validation", "load"),
         help="run only these sections (repeatable)",
     )
     args = parser.parse_args(argv)

@@ -36,8 +36,7 @@ _PREFIX = b"/v1/customers/"
 def _response(status: str, body: Any) -> bytes:
     data = json.dumps(body, separators=(",", ":")).encode()
     head = (
-        f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {len(data)}\r\n"
-        "server: bench\r\n\r\n"
+        f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {len(data)}\r\nserver: bench\r\n\r\n"
     ).encode()
     return head + data
 

@@ -107,9 +107,7 @@ def _parameter(doc: Mapping[str, Any], raw: Any, pointer: str) -> Parameter:
             pointer_join(pointer, "explode"),
         )
     if "content" in node and "schema" not in node:
-        raise SpecError(
-            f"parameter {name!r}: content-encoded parameters are not supported", pointer
-        )
+        raise SpecError(f"parameter {name!r}: content-encoded parameters are not supported", pointer)
     if "schema" not in node:
         raise SpecError(f"parameter {name!r} has no schema", pointer)
     schema = _schema_ref(doc, pointer_join(pointer, "schema"), node["schema"])
@@ -183,9 +181,7 @@ def _responses(doc: Mapping[str, Any], raw: Any, pointer: str) -> tuple[Response
         media, media_obj = _pick_media(node.get("content"), rpointer)
         schema = None
         if media is not None and isinstance(media_obj, Mapping) and "schema" in media_obj:
-            schema = _schema_ref(
-                doc, pointer_join(rpointer, "content", media, "schema"), media_obj["schema"]
-            )
+            schema = _schema_ref(doc, pointer_join(rpointer, "content", media, "schema"), media_obj["schema"])
         out.append(
             Response(
                 status=status.upper() if status != "default" else status,
@@ -215,9 +211,7 @@ def _security(doc: Mapping[str, Any], raw: Any, pointer: str) -> tuple[SecurityR
                     pointer_join(pointer, i, scheme),
                 )
         reqs.append(
-            SecurityRequirement(
-                schemes=tuple((str(k), tuple(str(s) for s in (v or ()))) for k, v in alt.items())
-            )
+            SecurityRequirement(schemes=tuple((str(k), tuple(str(s) for s in (v or ()))) for k, v in alt.items()))
         )
     return tuple(reqs)
 
@@ -268,9 +262,7 @@ def _pagination(
         limit = None
     item_schema = None
     if isinstance(polar, Mapping) and "item_schema" in polar:
-        item_schema = _schema_ref(
-            doc, pointer_join(pointer, "x-polar-pagination", "item_schema"), polar["item_schema"]
-        )
+        item_schema = _schema_ref(doc, pointer_join(pointer, "x-polar-pagination", "item_schema"), polar["item_schema"])
     return Pagination(
         source=source,
         page_parameter=page,
@@ -316,9 +308,7 @@ def _operation(
     seen_names: dict[str, Parameter] = {}
     for p in params:
         if p.name in RESERVED_ARGUMENTS:
-            raise SpecError(
-                f"{name}: parameter {p.name!r} clashes with the request-body keyword", p.pointer
-            )
+            raise SpecError(f"{name}: parameter {p.name!r} clashes with the request-body keyword", p.pointer)
         if p.name in seen_names:
             raise SpecError(
                 f"{name}: parameter name {p.name!r} is used in both {seen_names[p.name].location} "
@@ -474,7 +464,6 @@ def _check_groups(ops: list[Operation]) -> None:
             if prefix in methods:
                 other = methods[prefix]
                 raise SpecError(
-                    f"operation {other.name!r} and group {'.'.join(prefix)!r} of {op.name!r} "
-                    "would share one attribute",
+                    f"operation {other.name!r} and group {'.'.join(prefix)!r} of {op.name!r} would share one attribute",
                     other.pointer,
                 )

@@ -190,8 +190,9 @@ def parse_params(spec: ApiSpec, op: Operation, items: Sequence[str]) -> dict[str
             props = obj.get("properties") if isinstance(obj.get("properties"), Mapping) else {}
             assert isinstance(props, Mapping)
             sub_schema = props.get(sub, obj.get("additionalProperties", {}))
-            value[sub] = _values(doc, sub_schema if isinstance(sub_schema, Mapping) else {}, raws,
-                                 f"--param {name}.{sub}")
+            value[sub] = _values(
+                doc, sub_schema if isinstance(sub_schema, Mapping) else {}, raws, f"--param {name}.{sub}"
+            )
         out[name] = value
     out.update(literal)
     return out
@@ -237,11 +238,21 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 def _cmd_ops(args: argparse.Namespace) -> int:
     spec = _load(args)
     if args.json:
-        _out(json.dumps([
-            {"name": op.name, "method": op.http_method, "path": op.path, "summary": op.summary,
-             "operation_id": op.operation_id}
-            for op in spec
-        ], indent=2))
+        _out(
+            json.dumps(
+                [
+                    {
+                        "name": op.name,
+                        "method": op.http_method,
+                        "path": op.path,
+                        "summary": op.summary,
+                        "operation_id": op.operation_id,
+                    }
+                    for op in spec
+                ],
+                indent=2,
+            )
+        )
         return EXIT_OK
     rows = [[op.name, op.http_method, op.path, op.summary] for op in spec]
     sys.stdout.write(_table(rows, ["NAME", "METHOD", "PATH", "SUMMARY"]))
@@ -292,8 +303,9 @@ def _cmd_describe(args: argparse.Namespace) -> int:
         rows = []
         for p in op.parameters:
             default = "-" if p.default is NO_DEFAULT else json.dumps(p.default)
-            rows.append([p.name, p.location, describe_schema(doc, p.schema.raw),
-                         "yes" if p.required else "no", default])
+            rows.append(
+                [p.name, p.location, describe_schema(doc, p.schema.raw), "yes" if p.required else "no", default]
+            )
         lines += ["  " + line for line in _table(rows, ["NAME", "IN", "TYPE", "REQUIRED", "DEFAULT"]).splitlines()]
     else:
         lines.append("  (none)")
@@ -336,11 +348,12 @@ def _as_csv(result: Any) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for item in items:
-        writer.writerow([
-            "" if item.get(c) is None else
-            json.dumps(item[c]) if isinstance(item.get(c), (dict, list)) else item[c]
-            for c in columns
-        ])
+        writer.writerow(
+            [
+                "" if item.get(c) is None else json.dumps(item[c]) if isinstance(item.get(c), (dict, list)) else item[c]
+                for c in columns
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -363,8 +376,9 @@ def _cmd_call(args: argparse.Namespace) -> int:
     if args.timeout is not None:
         options["timeout"] = args.timeout
     try:
-        client = Client(spec, server=args.server, base_url=args.base_url, access_token=token,
-                        token_env=TOKEN_ENV, **options)
+        client = Client(
+            spec, server=args.server, base_url=args.base_url, access_token=token, token_env=TOKEN_ENV, **options
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     with client:
@@ -389,8 +403,11 @@ def _cmd_stubs(args: argparse.Namespace) -> int:
     spec = _load(args)
     out = Path(args.out) if args.out else _stub_root()
     if args.check:
-        stale = [rel for rel, text in render_stubs(spec).items()
-                 if not (out / rel).is_file() or (out / rel).read_text(encoding="utf-8") != text]
+        stale = [
+            rel
+            for rel, text in render_stubs(spec).items()
+            if not (out / rel).is_file() or (out / rel).read_text(encoding="utf-8") != text
+        ]
         for rel in stale:
             print(f"dynclient: stale stub {out / rel}", file=sys.stderr)
         return EXIT_FAILED if stale else EXIT_OK
@@ -449,8 +466,10 @@ def _cmd_spec_check(args: argparse.Namespace) -> int:
     if problems:
         return EXIT_FAILED
     spec = load_spec(document.data, tags=args.tag or None)
-    _out(f"{args.file}: valid OpenAPI {version} ({spec.title} {spec.version}); "
-         f"{len(spec)} operations usable by dynclient; sha256 {document.fingerprint}")
+    _out(
+        f"{args.file}: valid OpenAPI {version} ({spec.title} {spec.version}); "
+        f"{len(spec)} operations usable by dynclient; sha256 {document.fingerprint}"
+    )
     return EXIT_OK
 
 
@@ -508,106 +527,185 @@ def _wrap(text: str) -> str:
 
 
 def _spec_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--spec", metavar="FILE|URL", default=None,
-                        help="the spec to use (JSON or YAML file, or an http(s) URL); default: the bundled spec")
+    parser.add_argument(
+        "--spec",
+        metavar="FILE|URL",
+        default=None,
+        help="the spec to use (JSON or YAML file, or an http(s) URL); default: the bundled spec",
+    )
     parser.add_argument("--tag", action="append", metavar="TAG", help="keep only operations with this tag (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
-    parser = _Parser(prog="dynclient", description=_wrap("A client built at run time from an OpenAPI spec."),
-                     epilog=EPILOG, formatter_class=fmt)
+    parser = _Parser(
+        prog="dynclient",
+        description=_wrap("A client built at run time from an OpenAPI spec."),
+        epilog=EPILOG,
+        formatter_class=fmt,
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    ops = sub.add_parser("ops", help="list the operations (name, method, path, summary)", epilog=EPILOG,
-                         formatter_class=fmt, description=_wrap("List the spec's operations."))
+    ops = sub.add_parser(
+        "ops",
+        help="list the operations (name, method, path, summary)",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap("List the spec's operations."),
+    )
     _spec_options(ops)
     ops.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ops.set_defaults(func=_cmd_ops)
 
-    desc = sub.add_parser("describe", help="show one operation: parameters, body, responses, scopes",
-                          epilog=EPILOG, formatter_class=fmt,
-                          description=_wrap("Describe one operation: its parameters (location, type, required, "
-                                      "default), its body outline, its responses and the scopes it needs."))
+    desc = sub.add_parser(
+        "describe",
+        help="show one operation: parameters, body, responses, scopes",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap(
+            "Describe one operation: its parameters (location, type, required, "
+            "default), its body outline, its responses and the scopes it needs."
+        ),
+    )
     desc.add_argument("operation", metavar="OP", help="operation name (or operationId)")
     _spec_options(desc)
     desc.set_defaults(func=_cmd_describe)
 
     call = sub.add_parser(
-        "call", help="call one operation and print its result", epilog=EPILOG, formatter_class=fmt,
-        description=_wrap("Call one operation. The JSON result goes to stdout (text results such as CSV as they "
-                    "come); errors go to stderr with the exit codes below. Values are parsed per the "
-                    "parameter's schema: --param limit=5 is an integer, repeating --param sorting=a "
-                    "--param sorting=b makes a list, --param metadata.plan=pro fills a deepObject, and "
-                    "--param name:=JSON passes a JSON value as is."))
+        "call",
+        help="call one operation and print its result",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap(
+            "Call one operation. The JSON result goes to stdout (text results such as CSV as they "
+            "come); errors go to stderr with the exit codes below. Values are parsed per the "
+            "parameter's schema: --param limit=5 is an integer, repeating --param sorting=a "
+            "--param sorting=b makes a list, --param metadata.plan=pro fills a deepObject, and "
+            "--param name:=JSON passes a JSON value as is."
+        ),
+    )
     call.add_argument("operation", metavar="OP", help="operation name (or operationId)")
-    call.add_argument("-p", "--param", action="append", metavar="NAME=VALUE",
-                      help="a parameter (repeatable; NAME.KEY=VALUE for deepObject, NAME:=JSON for JSON)")
+    call.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a parameter (repeatable; NAME.KEY=VALUE for deepObject, NAME:=JSON for JSON)",
+    )
     call.add_argument("--body", metavar="JSON|@FILE", help="the request body: JSON text, @file, or @- for stdin")
     call.add_argument("--server", metavar="ID", help="server by id or description (e.g. sandbox); default: the first")
     call.add_argument("--base-url", metavar="URL", help="send to this base URL instead of the spec's server")
-    call.add_argument("--prompt-token", action="store_true",
-                      help=f"ask for the access token (hidden input) instead of reading ${TOKEN_ENV}")
-    call.add_argument("--output", choices=("json", "csv"), default="json",
-                      help="how to print an object or a list of objects (a page's items) (default: json)")
-    call.add_argument("--validate-responses", choices=("strict", "warn", "off"), default="strict",
-                      help="check the response against the spec (default: strict)")
+    call.add_argument(
+        "--prompt-token",
+        action="store_true",
+        help=f"ask for the access token (hidden input) instead of reading ${TOKEN_ENV}",
+    )
+    call.add_argument(
+        "--output",
+        choices=("json", "csv"),
+        default="json",
+        help="how to print an object or a list of objects (a page's items) (default: json)",
+    )
+    call.add_argument(
+        "--validate-responses",
+        choices=("strict", "warn", "off"),
+        default="strict",
+        help="check the response against the spec (default: strict)",
+    )
     call.add_argument("--timeout", type=float, metavar="SECONDS", help="overall request timeout")
     _spec_options(call)
     call.set_defaults(func=_cmd_call)
 
-    stubs = sub.add_parser("stubs", help="render the typed stubs (.pyi) for a spec", epilog=EPILOG,
-                           formatter_class=fmt,
-                           description=_wrap("Render dynclient/__init__.pyi and dynclient/schemas.pyi for a spec."))
+    stubs = sub.add_parser(
+        "stubs",
+        help="render the typed stubs (.pyi) for a spec",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap("Render dynclient/__init__.pyi and dynclient/schemas.pyi for a spec."),
+    )
     _spec_options(stubs)
-    stubs.add_argument("--out", metavar="DIR",
-                       help="directory that holds the dynclient package (default: where it is installed)")
+    stubs.add_argument(
+        "--out", metavar="DIR", help="directory that holds the dynclient package (default: where it is installed)"
+    )
     stubs.add_argument("--check", action="store_true", help="only check the stubs are current (exit 1 if not)")
     stubs.set_defaults(func=_cmd_stubs)
 
-    spec = sub.add_parser("spec", help="work with spec documents: extract, diff, update, check", epilog=EPILOG,
-                          formatter_class=fmt, description=_wrap("Work with spec documents."))
-    spec_sub = spec.add_subparsers(dest="spec_command", required=True, metavar="SUBCOMMAND",
-                                   parser_class=_Parser)
+    spec = sub.add_parser(
+        "spec",
+        help="work with spec documents: extract, diff, update, check",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap("Work with spec documents."),
+    )
+    spec_sub = spec.add_subparsers(dest="spec_command", required=True, metavar="SUBCOMMAND", parser_class=_Parser)
     ex = spec_sub.add_parser("extract", help="cut a spec down to the operations with some tags")
     ex.add_argument("source", help="spec file (JSON or YAML)")
     ex.add_argument("--tag", action="append", required=True, help="tag to keep (repeatable)")
     ex.set_defaults(func=_cmd_spec_extract)
 
     df = spec_sub.add_parser(
-        "diff", help="compare two specs; each change breaking or not", epilog=EPILOG, formatter_class=fmt,
-        description=_wrap("Compare OLD and NEW as a client sees them: operations, parameters, request bodies, "
-                          f"responses, security scopes. OLD or NEW may be {BUNDLED} for the bundled spec."))
+        "diff",
+        help="compare two specs; each change breaking or not",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap(
+            "Compare OLD and NEW as a client sees them: operations, parameters, request bodies, "
+            f"responses, security scopes. OLD or NEW may be {BUNDLED} for the bundled spec."
+        ),
+    )
     df.add_argument("old", metavar="OLD", help=f"old spec: file, URL or {BUNDLED}")
     df.add_argument("new", metavar="NEW", help=f"new spec: file, URL or {BUNDLED}")
     df.add_argument("--tag", action="append", metavar="TAG", help="compare only operations with this tag")
     df.add_argument("--json", action="store_true", help="print JSON for machines")
-    df.add_argument("--fail-on", choices=("breaking", "any", "never"), default="never",
-                    help="exit 1 when there are breaking changes (or any change) (default: never)")
-    df.add_argument("--max-operations", type=int, default=6, metavar="N",
-                    help="operations listed per change in the text output (default: 6)")
+    df.add_argument(
+        "--fail-on",
+        choices=("breaking", "any", "never"),
+        default="never",
+        help="exit 1 when there are breaking changes (or any change) (default: never)",
+    )
+    df.add_argument(
+        "--max-operations",
+        type=int,
+        default=6,
+        metavar="N",
+        help="operations listed per change in the text output (default: 6)",
+    )
     df.set_defaults(func=_cmd_spec_diff)
 
     up = spec_sub.add_parser(
-        "update", help="re-cut the bundled spec from a new source, show the diff, re-render the stubs",
-        epilog=EPILOG, formatter_class=fmt,
-        description=_wrap("Re-cut SOURCE to the tag(s), show the diff against the current bundled spec, write the "
-                    "spec into the specs directory and re-render the stubs, in one command."))
+        "update",
+        help="re-cut the bundled spec from a new source, show the diff, re-render the stubs",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap(
+            "Re-cut SOURCE to the tag(s), show the diff against the current bundled spec, write the "
+            "spec into the specs directory and re-render the stubs, in one command."
+        ),
+    )
     up.add_argument("source", metavar="SOURCE", help="the provider's full spec: file or URL")
     up.add_argument("--tag", action="append", metavar="TAG", help="tag to keep (repeatable; default: customers)")
     up.add_argument("--spec-dir", metavar="DIR", help="where the bundled spec lives (default: the package's)")
     up.add_argument("--stubs-dir", metavar="DIR", help="directory holding the dynclient package, for the stubs")
     up.add_argument("--no-stubs", action="store_true", help="do not re-render the stubs")
     up.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
-    up.add_argument("--fail-on", choices=("breaking", "any", "never"), default="never",
-                    help="refuse to update (exit 1) when the diff has breaking changes (or any)")
+    up.add_argument(
+        "--fail-on",
+        choices=("breaking", "any", "never"),
+        default="never",
+        help="refuse to update (exit 1) when the diff has breaking changes (or any)",
+    )
     up.add_argument("--max-operations", type=int, default=6, metavar="N", help=argparse.SUPPRESS)
     up.set_defaults(func=_cmd_spec_update)
 
-    ck = spec_sub.add_parser("check", help="full structural check with openapi-spec-validator", epilog=EPILOG,
-                             formatter_class=fmt,
-                             description=_wrap("Check FILE against the OpenAPI schema (openapi-spec-validator), then "
-                                         "load it as dynclient would."))
+    ck = spec_sub.add_parser(
+        "check",
+        help="full structural check with openapi-spec-validator",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap(
+            "Check FILE against the OpenAPI schema (openapi-spec-validator), then load it as dynclient would."
+        ),
+    )
     ck.add_argument("file", metavar="FILE", help="spec file (JSON or YAML) or URL")
     ck.add_argument("--tag", action="append", metavar="TAG", help="load only operations with this tag")
     ck.add_argument("--max-errors", type=int, default=50, metavar="N", help="stop after N problems (default: 50)")

@@ -295,21 +295,27 @@ class _ClientBase:
             headers = {k: self._scrub(v) for k, v in redact_headers(request.headers).items()}
             logger.debug(
                 "request %s %s (operation=%s attempt=%d headers=%s)",
-                request.method, request.url, op, attempt, headers,
+                request.method,
+                request.url,
+                op,
+                attempt,
+                headers,
             )
             if self._log_bodies and request.content:
                 logger.debug("request body %s: %s", op, self._scrub(request.content[:4096].decode("utf-8", "replace")))
 
-    def _on_transport_error(
-        self, op: str, request: httpx.Request, state: RetryState, exc: httpx.RequestError
-    ) -> float:
+    def _on_transport_error(self, op: str, request: httpx.Request, state: RetryState, exc: httpx.RequestError) -> float:
         """Seconds to wait before retrying, or raise the wrapped error."""
         attempt = state.attempt
         wait = state.after_error(exc)
         logger.log(
             logging.WARNING if wait is None else logging.INFO,
             "transport error %s %s: %s (operation=%s attempt=%d%s)",
-            request.method, request.url, type(exc).__name__, op, attempt,
+            request.method,
+            request.url,
+            type(exc).__name__,
+            op,
+            attempt,
             f" retry in {wait:.2f}s" if wait is not None else "",
         )
         if wait is None:
@@ -327,7 +333,12 @@ class _ClientBase:
         logger.log(
             logging.DEBUG if wait is None else logging.INFO,
             "response %s %s -> %d in %.1f ms (operation=%s attempt=%d%s)",
-            request.method, request.url, response.status_code, elapsed_ms, op, attempt,
+            request.method,
+            request.url,
+            response.status_code,
+            elapsed_ms,
+            op,
+            attempt,
             f" retry in {wait:.2f}s" if wait is not None else "",
         )
         if self._log_bodies and logger.isEnabledFor(logging.DEBUG):
@@ -382,9 +393,7 @@ class _ClientBase:
                     setattr(target, segment, node)
                 target = node
             if target is self and op.method_name in reserved:
-                raise SpecError(
-                    f"operation {op.name!r} clashes with a client attribute; use call()", op.pointer
-                )
+                raise SpecError(f"operation {op.name!r} clashes with a client attribute; use call()", op.pointer)
             method = self._make_method(op)
             method.__name__ = op.method_name
             method.__qualname__ = ".".join((*op.group, op.method_name))
@@ -542,9 +551,7 @@ class AsyncClient(_ClientBase):
         """Untyped escape hatch: ``call()`` for operation names known only at run time."""
         return await self.call(operation, **arguments)
 
-    async def pages(
-        self, operation: str, /, *, max_pages: int | None = None, **arguments: Any
-    ) -> AsyncIterator[Any]:
+    async def pages(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> AsyncIterator[Any]:
         """Each page of a paginated operation (``async for``)."""
         cursor = self._cursor(operation, arguments, max_pages)
         while not cursor.done:
@@ -581,4 +588,3 @@ async def _asleep(seconds: float) -> None:
 async def _maybe_await(result: Any) -> None:
     if inspect.isawaitable(result):
         await result
-

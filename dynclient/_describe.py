@@ -11,8 +11,15 @@ from ._ir import NO_DEFAULT, Operation
 
 __all__ = ["describe_schema", "operation_doc", "operation_signature"]
 
-_PY = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None",
-       "object": "dict", "array": "list"}
+_PY = {
+    "string": "str",
+    "integer": "int",
+    "number": "float",
+    "boolean": "bool",
+    "null": "None",
+    "object": "dict",
+    "array": "list",
+}
 
 
 def describe_schema(doc: Mapping[str, Any], schema: Any, depth: int = 0) -> str:

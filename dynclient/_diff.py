@@ -211,8 +211,9 @@ class _SchemaDiff:
             types = {"object"}
         return _Facets(frozenset(types) if types else None, nullable, enum, (schema, pointer), None)
 
-    def compare(self, old: Any, old_ptr: str, new: Any, new_ptr: str, direction: Direction, depth: int = 0
-                ) -> list[_Finding]:
+    def compare(
+        self, old: Any, old_ptr: str, new: Any, new_ptr: str, direction: Direction, depth: int = 0
+    ) -> list[_Finding]:
         o, op_ = self._resolve(0, old, old_ptr)
         n, np_ = self._resolve(1, new, new_ptr)
         key = (op_, np_, direction)
@@ -229,8 +230,16 @@ class _SchemaDiff:
         self.memo[key] = out
         return out
 
-    def _compare(self, o: Mapping[str, Any], op_: str, n: Mapping[str, Any], np_: str,
-                 direction: Direction, depth: int, out: list[_Finding]) -> None:
+    def _compare(
+        self,
+        o: Mapping[str, Any],
+        op_: str,
+        n: Mapping[str, Any],
+        np_: str,
+        direction: Direction,
+        depth: int,
+        out: list[_Finding],
+    ) -> None:
         req = direction == "request"
         fo, fn = self._facets(0, o, op_), self._facets(1, n, np_)
         who = _owner(np_)
@@ -241,10 +250,14 @@ class _SchemaDiff:
         if fo.types is not None and fn.types is not None and fo.types != fn.types:
             widened = _widens(fo.types, fn.types)
             narrowed = _widens(fn.types, fo.types)
-            out.append((
-                "type-changed", not widened if req else not narrowed, np_,
-                f"{who}type changed from {_show(fo.types)} to {_show(fn.types)}",
-            ))
+            out.append(
+                (
+                    "type-changed",
+                    not widened if req else not narrowed,
+                    np_,
+                    f"{who}type changed from {_show(fo.types)} to {_show(fn.types)}",
+                )
+            )
         if fo.enum is not None and fn.enum is not None:
             if fn.enum - fo.enum:
                 out.append(("enum-values-added", not req, np_, f"{who}enum values added: {_show(fn.enum - fo.enum)}"))
@@ -261,8 +274,14 @@ class _SchemaDiff:
             if ov is not None and nv is not None:
                 self._compare_variants(ov, nv, np_, direction, depth, out)
 
-    def _compare_object(self, old: tuple[Mapping[str, Any], str], new: tuple[Mapping[str, Any], str],
-                        direction: Direction, depth: int, out: list[_Finding]) -> None:
+    def _compare_object(
+        self,
+        old: tuple[Mapping[str, Any], str],
+        new: tuple[Mapping[str, Any], str],
+        direction: Direction,
+        depth: int,
+        out: list[_Finding],
+    ) -> None:
         req = direction == "request"
         (o, op_), (n, np_) = old, new
         po = o.get("properties") if isinstance(o.get("properties"), Mapping) else {}
@@ -275,35 +294,52 @@ class _SchemaDiff:
             ptr = pointer_join(np_, "properties", name)
             if name not in po:
                 required = name in rn
-                out.append((
-                    "property-added", req and required, ptr,
-                    f"{who}{direction} property {name!r} added" + (" (required)" if required else " (optional)"),
-                ))
+                out.append(
+                    (
+                        "property-added",
+                        req and required,
+                        ptr,
+                        f"{who}{direction} property {name!r} added" + (" (required)" if required else " (optional)"),
+                    )
+                )
                 continue
             if name in rn and name not in ro:
-                out.append(("property-became-required", req, ptr,
-                            f"{who}{direction} property {name!r} became required"))
+                out.append(
+                    ("property-became-required", req, ptr, f"{who}{direction} property {name!r} became required")
+                )
             elif name in ro and name not in rn:
-                out.append(("property-became-optional", not req, ptr,
-                            f"{who}{direction} property {name!r} became optional"))
+                out.append(
+                    ("property-became-optional", not req, ptr, f"{who}{direction} property {name!r} became optional")
+                )
             old_ptr = pointer_join(op_, "properties", name)
             out.extend(self.compare(po[name], old_ptr, pn[name], ptr, direction, depth + 1))
         for name in po:
             if name not in pn:
-                out.append(("property-removed", True, pointer_join(op_, "properties", name),
-                            f"{_owner(op_)}{direction} property {name!r} removed"))
+                out.append(
+                    (
+                        "property-removed",
+                        True,
+                        pointer_join(op_, "properties", name),
+                        f"{_owner(op_)}{direction} property {name!r} removed",
+                    )
+                )
         for key in ("items", "additionalProperties"):
             if isinstance(o.get(key), Mapping) and isinstance(n.get(key), Mapping):
-                out.extend(self.compare(o[key], pointer_join(op_, key), n[key], pointer_join(np_, key),
-                                        direction, depth + 1))
+                out.extend(
+                    self.compare(o[key], pointer_join(op_, key), n[key], pointer_join(np_, key), direction, depth + 1)
+                )
         ao, an = o.get("allOf"), n.get("allOf")
         if isinstance(ao, list) and isinstance(an, list) and len(ao) == len(an):
             for i, (a, b) in enumerate(zip(ao, an, strict=True)):
-                out.extend(self.compare(a, pointer_join(op_, "allOf", i), b, pointer_join(np_, "allOf", i),
-                                        direction, depth + 1))
+                out.extend(
+                    self.compare(
+                        a, pointer_join(op_, "allOf", i), b, pointer_join(np_, "allOf", i), direction, depth + 1
+                    )
+                )
 
-    def _compare_variants(self, old: list[_Variant], new: list[_Variant], np_: str,
-                          direction: Direction, depth: int, out: list[_Finding]) -> None:
+    def _compare_variants(
+        self, old: list[_Variant], new: list[_Variant], np_: str, direction: Direction, depth: int, out: list[_Finding]
+    ) -> None:
         req = direction == "request"
         by_old = {v[0]: v for v in old}
         by_new = {v[0]: v for v in new}
@@ -359,8 +395,7 @@ def _is_success(status: str) -> bool:
 def _diff_operation(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) -> None:
     name = n.name
     if (o.http_method, o.path) != (n.http_method, n.path):
-        add(("operation-moved", True, n.pointer,
-             f"{name}: {o.http_method} {o.path} is now {n.http_method} {n.path}"))
+        add(("operation-moved", True, n.pointer, f"{name}: {o.http_method} {o.path} is now {n.http_method} {n.path}"))
     if n.deprecated and not o.deprecated:
         add(("operation-deprecated", False, n.pointer, f"{name}: deprecated"))
     old_params = {(p.name, p.location): p for p in o.parameters}
@@ -369,18 +404,32 @@ def _diff_operation(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) 
         q = old_params.get(key)
         label = f"{name}: {p.location} parameter {p.name!r}"
         if q is None:
-            add(("parameter-added", p.required, p.pointer,
-                 f"{label} added" + (" (required)" if p.required else " (optional)")))
+            add(
+                (
+                    "parameter-added",
+                    p.required,
+                    p.pointer,
+                    f"{label} added" + (" (required)" if p.required else " (optional)"),
+                )
+            )
             continue
         if p.required and not q.required:
             add(("parameter-became-required", True, p.pointer, f"{label} became required"))
         elif q.required and not p.required:
             add(("parameter-became-optional", False, p.pointer, f"{label} became optional"))
         if (p.style, p.explode) != (q.style, q.explode):
-            add(("parameter-style-changed", True, p.pointer,
-                 f"{label} serialization changed from {q.style}/explode={q.explode} to {p.style}/explode={p.explode}"))
-        for kind, breaking, ptr, msg in schemas.compare(q.schema.raw, q.schema.pointer, p.schema.raw,
-                                                        p.schema.pointer, "request"):
+            add(
+                (
+                    "parameter-style-changed",
+                    True,
+                    p.pointer,
+                    f"{label} serialization changed from {q.style}/explode={q.explode} "
+                    f"to {p.style}/explode={p.explode}",
+                )
+            )
+        for kind, breaking, ptr, msg in schemas.compare(
+            q.schema.raw, q.schema.pointer, p.schema.raw, p.schema.pointer, "request"
+        ):
             add((f"parameter-{kind}", breaking, ptr, f"{label}: {msg}"))
     for key, q in old_params.items():
         if key not in new_params:
@@ -393,19 +442,32 @@ def _diff_operation(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) 
 def _diff_body(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) -> None:
     name, ob, nb = n.name, o.request_body, n.request_body
     if ob is None and nb is not None:
-        add(("request-body-added", nb.required, nb.pointer,
-             f"{name}: request body added" + (" (required)" if nb.required else " (optional)")))
+        add(
+            (
+                "request-body-added",
+                nb.required,
+                nb.pointer,
+                f"{name}: request body added" + (" (required)" if nb.required else " (optional)"),
+            )
+        )
     elif ob is not None and nb is None:
         add(("request-body-removed", True, ob.pointer, f"{name}: request body removed"))
     elif ob is not None and nb is not None:
         if nb.required and not ob.required:
             add(("request-body-became-required", True, nb.pointer, f"{name}: request body became required"))
         if nb.media_type != ob.media_type:
-            add(("request-media-type-changed", True, nb.pointer,
-                 f"{name}: request body media type changed from {ob.media_type} to {nb.media_type}"))
+            add(
+                (
+                    "request-media-type-changed",
+                    True,
+                    nb.pointer,
+                    f"{name}: request body media type changed from {ob.media_type} to {nb.media_type}",
+                )
+            )
         if ob.schema is not None and nb.schema is not None:
-            for finding in schemas.compare(ob.schema.raw, ob.schema.pointer, nb.schema.raw, nb.schema.pointer,
-                                           "request"):
+            for finding in schemas.compare(
+                ob.schema.raw, ob.schema.pointer, nb.schema.raw, nb.schema.pointer, "request"
+            ):
                 add(finding)
 
 
@@ -421,8 +483,14 @@ def _diff_responses(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) 
             continue
         success = _is_success(status)
         if q.media_type != r.media_type:
-            add(("response-media-type-changed", success, r.pointer,
-                 f"{name}: response {status} media type changed from {q.media_type} to {r.media_type}"))
+            add(
+                (
+                    "response-media-type-changed",
+                    success,
+                    r.pointer,
+                    f"{name}: response {status} media type changed from {q.media_type} to {r.media_type}",
+                )
+            )
         elif q.schema is not None and r.schema is not None:
             for kind, breaking, pointer, message in schemas.compare(
                 q.schema.raw, q.schema.pointer, r.schema.raw, r.schema.pointer, "response"
@@ -449,18 +517,36 @@ def _diff_security(o: Operation, n: Operation, add: Any) -> None:
     old_schemes = {s for req in o.security for s, _ in req.schemes}
     new_schemes = {s for req in n.security for s, _ in req.schemes}
     if old_schemes - new_schemes:
-        add(("security-scheme-removed", True, pointer,
-             f"{name}: security schemes no longer accepted: {', '.join(sorted(old_schemes - new_schemes))}"))
+        add(
+            (
+                "security-scheme-removed",
+                True,
+                pointer,
+                f"{name}: security schemes no longer accepted: {', '.join(sorted(old_schemes - new_schemes))}",
+            )
+        )
     if new_schemes - old_schemes:
-        add(("security-scheme-added", False, pointer,
-             f"{name}: security schemes now accepted: {', '.join(sorted(new_schemes - old_schemes))}"))
+        add(
+            (
+                "security-scheme-added",
+                False,
+                pointer,
+                f"{name}: security schemes now accepted: {', '.join(sorted(new_schemes - old_schemes))}",
+            )
+        )
     added = set(n.scopes) - set(o.scopes)
     removed = set(o.scopes) - set(n.scopes)
     if added:
         add(("security-scope-added", True, pointer, f"{name}: now requires scopes {', '.join(sorted(added))}"))
     if removed:
-        add(("security-scope-removed", False, pointer,
-             f"{name}: no longer requires scopes {', '.join(sorted(removed))}"))
+        add(
+            (
+                "security-scope-removed",
+                False,
+                pointer,
+                f"{name}: no longer requires scopes {', '.join(sorted(removed))}",
+            )
+        )
 
 
 def _adder(collected: _Collector, name: str) -> Any:
@@ -481,12 +567,16 @@ def diff_specs(old: ApiSpec, new: ApiSpec) -> SpecDiff:
     collected = _Collector()
     for op in new.operations:
         if op.name not in old:
-            collected.add(("operation-added", False, op.pointer,
-                           f"operation {op.name} added ({op.http_method} {op.path})"), op.name)
+            collected.add(
+                ("operation-added", False, op.pointer, f"operation {op.name} added ({op.http_method} {op.path})"),
+                op.name,
+            )
     for op in old.operations:
         if op.name not in new:
-            collected.add(("operation-removed", True, op.pointer,
-                           f"operation {op.name} removed ({op.http_method} {op.path})"), op.name)
+            collected.add(
+                ("operation-removed", True, op.pointer, f"operation {op.name} removed ({op.http_method} {op.path})"),
+                op.name,
+            )
     for op in new.operations:
         if op.name in old:
             _diff_operation(old[op.name], op, schemas, _adder(collected, op.name))

@@ -104,10 +104,7 @@ def _safe_loader() -> type[yaml.SafeLoader]:
             if self.check_event(yaml.AliasEvent):
                 event: yaml.AliasEvent = self.peek_event()  # type: ignore[no-untyped-call]
                 line = event.start_mark.line + 1 if event.start_mark is not None else "?"
-                raise SpecError(
-                    f"YAML alias *{event.anchor} at line {line} is not supported "
-                    "(use $ref for reuse)"
-                )
+                raise SpecError(f"YAML alias *{event.anchor} at line {line} is not supported (use $ref for reuse)")
             return super().compose_node(parent, index)
 
     return _SafeLoader
@@ -139,9 +136,7 @@ def _parse(text: str, origin: str) -> Any:
             try:
                 return json.loads(text)
             except json.JSONDecodeError as exc:
-                raise SpecError(
-                    f"{origin}: invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-                ) from None
+                raise SpecError(f"{origin}: invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
         import yaml
 
         try:
@@ -178,9 +173,7 @@ def walk(data: Any) -> Iterator[tuple[Any, str, int]]:
         node, pointer, depth = stack.pop()
         yield node, pointer, depth
         items = node.items() if isinstance(node, dict) else enumerate(node)
-        stack.extend(
-            (v, pointer_join(pointer, k), depth + 1) for k, v in items if isinstance(v, (dict, list))
-        )
+        stack.extend((v, pointer_join(pointer, k), depth + 1) for k, v in items if isinstance(v, (dict, list)))
 
 
 def iter_refs(data: Any) -> Iterator[tuple[str, str]]:

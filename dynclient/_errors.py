@@ -39,9 +39,7 @@ _SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"
 
 def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]:
     """A plain copy of ``headers`` with credential-bearing values replaced."""
-    return {
-        k: ("[redacted]" if k.lower() in _SENSITIVE_HEADERS else v) for k, v in headers.items()
-    }
+    return {k: ("[redacted]" if k.lower() in _SENSITIVE_HEADERS else v) for k, v in headers.items()}
 
 
 def describe_request(request: httpx.Request | None) -> str:
@@ -175,9 +173,7 @@ class ResponseValidationError(DynclientError):
 class TransportError(DynclientError):
     """The request did not complete: connection refused or dropped, protocol error, timeout."""
 
-    def __init__(
-        self, operation: str, message: str, request: httpx.Request | None, attempts: int = 1
-    ) -> None:
+    def __init__(self, operation: str, message: str, request: httpx.Request | None, attempts: int = 1) -> None:
         self.operation = operation
         self.request = request
         self.attempts = attempts

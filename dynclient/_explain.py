@@ -176,9 +176,7 @@ def _field_errors(errors: Iterable[_ValidationError], prefix: str) -> list[Field
                             FieldError(format_location(prefix, [*path, key]), "required field is missing", "required")
                         )
                 continue
-            if err.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(
-                err.instance, dict
-            ):
+            if err.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(err.instance, dict):
                 allowed = set((err.schema or {}).get("properties", {})) if isinstance(err.schema, dict) else set()
                 extra = [k for k in err.instance if k not in allowed] or [None]
                 for key in extra:

@@ -233,9 +233,7 @@ class ApiSpec:
     _by_name: Mapping[str, Operation] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "_by_name", MappingProxyType({op.name: op for op in self.operations})
-        )
+        object.__setattr__(self, "_by_name", MappingProxyType({op.name: op for op in self.operations}))
 
     def __getitem__(self, name: str) -> Operation:
         return self._by_name[name]

@@ -77,9 +77,7 @@ class PreparedOperation:
         self.op = op
         self._runtime = runtime
         self._params: dict[str, Parameter] = {p.name: p for p in op.parameters}
-        self.argument_names: tuple[str, ...] = tuple(self._params) + (
-            ("body",) if op.request_body is not None else ()
-        )
+        self.argument_names: tuple[str, ...] = tuple(self._params) + (("body",) if op.request_body is not None else ())
         self._required = frozenset(p.name for p in op.parameters if p.required) | (
             {"body"} if op.request_body is not None and op.request_body.required else set()
         )
@@ -87,9 +85,7 @@ class PreparedOperation:
         if op.request_body is not None:
             self._location["body"] = "body"
         # OpenAPI: a query parameter may be sent empty (``?name=``) only with allowEmptyValue: true
-        self._no_empty = frozenset(
-            p.name for p in op.parameters if p.location == "query" and not p.allow_empty_value
-        )
+        self._no_empty = frozenset(p.name for p in op.parameters if p.location == "query" and not p.allow_empty_value)
         # path template -> literal pieces and parameter names, split once
         self._path_pieces: list[tuple[str, str | None]] = []
         pos = 0
@@ -114,9 +110,7 @@ class PreparedOperation:
             body = self.op.request_body
             if body is not None and body.schema is not None:
                 props["body"] = engine.ref(body.schema.pointer)
-            self._input = engine.compile(
-                {"type": "object", "properties": props}, key=f"{self.op.pointer}#input"
-            )
+            self._input = engine.compile({"type": "object", "properties": props}, key=f"{self.op.pointer}#input")
         return self._input
 
     def check(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,10 +159,13 @@ class PreparedOperation:
     def parts(self, arguments: Mapping[str, Any]) -> RequestParts:
         """Validate ``arguments`` and serialize them; nothing is sent from here."""
         values = self.check(arguments)
-        path = "".join(
-            literal + (path_value(values[name], self._params[name].explode) if name else "")
-            for literal, name in self._path_pieces
-        ) + self._path_tail
+        path = (
+            "".join(
+                literal + (path_value(values[name], self._params[name].explode) if name else "")
+                for literal, name in self._path_pieces
+            )
+            + self._path_tail
+        )
         query: list[tuple[str, str]] = []
         headers: dict[str, str] = {}
         cookies: list[str] = []
@@ -221,24 +218,36 @@ class PreparedOperation:
             problem = None
             if declared is not None and declared.schema is not None and mode != "off":
                 problem = ResponseValidationError(
-                    self.op.name, status, [FieldError("body", "empty body, but the spec declares content")],
-                    None, "", response.request,
+                    self.op.name,
+                    status,
+                    [FieldError("body", "empty body, but the spec declares content")],
+                    None,
+                    "",
+                    response.request,
                 )
             return None, problem
         try:
             value = json.loads(response.content)
         except ValueError as exc:
             raise ResponseValidationError(
-                self.op.name, status, [FieldError("body", f"not valid JSON: {exc}")],
-                None, response.text, response.request,
+                self.op.name,
+                status,
+                [FieldError("body", f"not valid JSON: {exc}")],
+                None,
+                response.text,
+                response.request,
             ) from None
         if mode == "off":
             return value, None
         if declared is None:
             codes = ", ".join(r.status for r in self.op.responses)
             return value, ResponseValidationError(
-                self.op.name, status, [FieldError("status", f"HTTP {status} is not declared (declared: {codes})")],
-                value, response.text, response.request,
+                self.op.name,
+                status,
+                [FieldError("status", f"HTTP {status} is not declared (declared: {codes})")],
+                value,
+                response.text,
+                response.request,
             )
         validator = self._response_validator(declared)
         if validator is not None and not validator.is_valid(value):
@@ -301,4 +310,3 @@ def runtime_for(spec: ApiSpec, engine: Engine = "auto") -> SpecRuntime:
     if hit is None:
         hit = per_spec.setdefault(engine, SpecRuntime(spec, engine))
     return hit
-

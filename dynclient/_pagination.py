@@ -52,8 +52,7 @@ class PageCursor:
         found = _dig(result, self.pagination.results_path)
         if not isinstance(found, list):
             raise PaginationError(
-                f"{self._op.name}: page {self.page} has no list at "
-                f"$.{'.'.join(self.pagination.results_path)}"
+                f"{self._op.name}: page {self.page} has no list at $.{'.'.join(self.pagination.results_path)}"
             )
         return found
 
@@ -61,20 +60,14 @@ class PageCursor:
         """Record the page just fetched; return its items and move to the next page."""
         items = self.items(result)
         self._fetched += 1
-        digest = hashlib.sha256(
-            json.dumps(items, sort_keys=True, separators=(",", ":")).encode()
-        ).hexdigest()
+        digest = hashlib.sha256(json.dumps(items, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
         if items and digest in self._seen:
             raise PaginationError(
                 f"{self._op.name}: page {self.page} repeats page {self._seen[digest]}; "
                 "stopping instead of looping forever"
             )
         self._seen[digest] = self.page
-        last = (
-            _dig(result, self.pagination.num_pages_path)
-            if self.pagination.num_pages_path is not None
-            else None
-        )
+        last = _dig(result, self.pagination.num_pages_path) if self.pagination.num_pages_path is not None else None
         if (
             not items
             or (isinstance(last, int) and self.page >= last)

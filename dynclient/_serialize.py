@@ -45,8 +45,7 @@ def path_value(value: Any, explode: bool) -> str:
         items = value.items() if isinstance(value, Mapping) else [(None, v) for v in value]
         sep = "=" if explode else ","
         parts = [
-            (f"{quote(str(k), safe='')}{sep}" if k is not None else "") + quote(scalar(v), safe="")
-            for k, v in items
+            (f"{quote(str(k), safe='')}{sep}" if k is not None else "") + quote(scalar(v), safe="") for k, v in items
         ]
         encoded = ",".join(parts)
     else:

@@ -21,6 +21,7 @@ has its input type named ``NParam``. An inline object schema is named after wher
 sits (``Owner_key``, ``Owner_item``, ``<operation>_body`` ...). Two schemas that would
 get one name are a ``SpecError``: nothing is renamed or dropped silently.
 """
+
 from __future__ import annotations
 
 import ast
@@ -93,7 +94,11 @@ def _arguments_typeddict(types: SchemaTypes, op: Operation, arguments: Sequence[
     """``<operation>_Arguments``: the keyword arguments as a TypedDict, for ``**arguments: Unpack[...]``."""
     token = f"{op.pointer}\x01in\x01arguments"
     types.defs[token] = Definition(
-        token, f"{op.name}_Arguments", op.pointer, "in", "typeddict",
+        token,
+        f"{op.name}_Arguments",
+        op.pointer,
+        "in",
+        "typeddict",
         doc=f"Keyword arguments of {op.name} (some names cannot be Python parameters).",
         fields=[Field(a.name, a.annotation, a.required) for a in arguments],
     )
@@ -143,15 +148,14 @@ def _item_type(types: SchemaTypes, op: Operation) -> str:
 
 def _operation_stub(types: SchemaTypes, op: Operation) -> OperationStub:
     arguments = [
-        Argument(p.name, types.expr(p.schema.raw, p.schema.pointer, "in", f"{op.name}_{identifier(p.name)}"),
-                 p.required)
+        Argument(
+            p.name, types.expr(p.schema.raw, p.schema.pointer, "in", f"{op.name}_{identifier(p.name)}"), p.required
+        )
         for p in op.parameters
     ]
     body = op.request_body
     if body is not None:
-        annotation = (
-            types.expr(body.schema.raw, body.schema.pointer, "in", f"{op.name}_body") if body.schema else ANY
-        )
+        annotation = types.expr(body.schema.raw, body.schema.pointer, "in", f"{op.name}_body") if body.schema else ANY
         arguments.append(Argument("body", annotation, body.required))
     returns = _returns(types, op)
     paginated = op.pagination is not None
@@ -286,14 +290,16 @@ def render_stubs(spec: ApiSpec) -> dict[str, str]:
             {"key": f.key, "literal_key": pystr(f.key), "annotation": resolve(f.declared), "plain": _class_key(f.key)}
             for f in d.fields
         ]
-        schema_defs.append({
-            "name": d.name,
-            "kind": d.kind,
-            "doc": _docstring(d.doc, "    "),
-            "class_fields": [f for f in fields if f["plain"]],
-            "functional_fields": [f for f in fields if not f["plain"]],
-            "expr": resolve(d.expr),
-        })
+        schema_defs.append(
+            {
+                "name": d.name,
+                "kind": d.kind,
+                "doc": _docstring(d.doc, "    "),
+                "class_fields": [f for f in fields if f["plain"]],
+                "functional_fields": [f for f in fields if not f["plain"]],
+                "expr": resolve(d.expr),
+            }
+        )
     exported, reexports = runtime_exports()
     root, groups = _groups(analysed.ops)
     _check_member_names(spec, root, groups, set(exported))
@@ -304,8 +310,12 @@ def render_stubs(spec: ApiSpec) -> dict[str, str]:
             "method_name": op.method_name,
             "doc": _docstring(op.summary, "        "),
             "arguments": [
-                {"name": a.name, "literal_name": pystr(a.name), "annotation": qualified(a.annotation),
-                 "required": a.required}
+                {
+                    "name": a.name,
+                    "literal_name": pystr(a.name),
+                    "annotation": qualified(a.annotation),
+                    "required": a.required,
+                }
                 for a in op.arguments
             ],
             "returns": qualified(op.returns),

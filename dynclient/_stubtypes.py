@@ -173,7 +173,7 @@ class SchemaTypes:
             raise SpecError(f"stubs cannot follow the remote $ref {ref!r}", at)
         target = unquote(ref[1:])
         node = resolve_pointer(self.doc, target, at=at)
-        if not target.startswith(_COMPONENT) or "/" in target[len(_COMPONENT):]:
+        if not target.startswith(_COMPONENT) or "/" in target[len(_COMPONENT) :]:
             # not a component: expand in place (a cycle here cannot be named, so it is an error)
             if target in self._expanding:
                 raise SpecError(f"recursive $ref {ref!r} outside components/schemas cannot be typed", at)
@@ -188,7 +188,7 @@ class SchemaTypes:
         effective: Mode = mode if self.sensitive(pointer) else "out"
         token = f"{pointer}\x01{effective}"
         if token not in self.defs:
-            base = type_name(pointer[len(_COMPONENT):].replace("~1", "/").replace("~0", "~"))
+            base = type_name(pointer[len(_COMPONENT) :].replace("~1", "/").replace("~0", "~"))
             definition = Definition(token, base, pointer, effective, "alias")
             self.defs[token] = definition
             self._filling.add(token)
@@ -267,9 +267,7 @@ class SchemaTypes:
                 members = schema[combiner]
                 if not isinstance(members, list):
                     raise SpecError(f"{combiner} must be a list", pointer)
-                parts = [
-                    self.expr(m, f"{pointer}/{combiner}/{i}", mode, f"{owner}_{i}") for i, m in enumerate(members)
-                ]
+                parts = [self.expr(m, f"{pointer}/{combiner}/{i}", mode, f"{owner}_{i}") for i, m in enumerate(members)]
                 parts = self._tagged(schema, pointer, members, parts)
                 return union(parts)
         if "allOf" in schema:
@@ -307,13 +305,9 @@ class SchemaTypes:
     def _array(self, schema: Mapping[str, Any], pointer: str, mode: Mode, owner: str) -> str:
         prefix = schema.get("prefixItems")
         if isinstance(prefix, list):
-            parts = [
-                self.expr(s, f"{pointer}/prefixItems/{i}", mode, f"{owner}_{i}") for i, s in enumerate(prefix)
-            ]
+            parts = [self.expr(s, f"{pointer}/prefixItems/{i}", mode, f"{owner}_{i}") for i, s in enumerate(prefix)]
             items = schema.get("items", True)
-            closed = items is False or (
-                isinstance(schema.get("maxItems"), int) and schema["maxItems"] <= len(prefix)
-            )
+            closed = items is False or (isinstance(schema.get("maxItems"), int) and schema["maxItems"] <= len(prefix))
             if not closed:
                 rest = self.expr(items, f"{pointer}/items", mode, f"{owner}_item")
                 parts.append(f"typing.Unpack[builtins.tuple[{rest}, ...]]")
@@ -337,8 +331,9 @@ class SchemaTypes:
         patterns = schema.get("patternProperties")
         if isinstance(patterns, Mapping) and patterns:
             for key, sub in patterns.items():
-                values.append(self.expr(sub, f"{pointer}/patternProperties/{escape_pointer_token(key)}",
-                                        mode, f"{owner}_value"))
+                values.append(
+                    self.expr(sub, f"{pointer}/patternProperties/{escape_pointer_token(key)}", mode, f"{owner}_value")
+                )
             if extra is not True and "additionalProperties" in schema:
                 values.append(self.expr(extra, f"{pointer}/additionalProperties", mode, f"{owner}_value"))
         else:
@@ -521,8 +516,18 @@ def _subschemas(schema: Any) -> Iterator[Mapping[str, Any]]:
         yield node
         if "$ref" in node:
             continue
-        for key in ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else",
-                    "unevaluatedItems", "unevaluatedProperties"):
+        for key in (
+            "items",
+            "additionalProperties",
+            "not",
+            "contains",
+            "propertyNames",
+            "if",
+            "then",
+            "else",
+            "unevaluatedItems",
+            "unevaluatedProperties",
+        ):
             if key in node:
                 stack.append(node[key])
         for key in ("prefixItems", "allOf", "anyOf", "oneOf"):

@@ -28,8 +28,12 @@ def customer(n: int = 0, *, kind: str = "individual") -> dict[str, Any]:
         "name": f"Customer {n}",
         "billing_name": None,
         "billing_address": {
-            "line1": f"{n} Main St", "line2": None, "postal_code": "10001",
-            "city": "New York", "state": "US-NY", "country": "US",
+            "line1": f"{n} Main St",
+            "line2": None,
+            "postal_code": "10001",
+            "city": "New York",
+            "state": "US-NY",
+            "country": "US",
         },
         "tax_id": ["911144442", "us_ein"] if n % 2 == 0 else None,
         "locale": "en",
@@ -53,13 +57,26 @@ def customer_state(kind: str = "individual") -> dict[str, Any]:
     state.update(
         active_subscriptions=[
             {
-                "id": uuid4_from(101), "created_at": "2026-01-01T00:00:00Z", "modified_at": None,
-                "custom_field_data": {}, "metadata": {}, "status": "active", "amount": 1000,
-                "currency": "usd", "recurring_interval": "month",
-                "current_period_start": "2026-01-01T00:00:00Z", "current_period_end": "2026-02-01T00:00:00Z",
-                "trial_start": None, "trial_end": None, "cancel_at_period_end": False, "canceled_at": None,
-                "started_at": "2026-01-01T00:00:00Z", "ends_at": None, "product_id": uuid4_from(102),
-                "discount_id": None, "meters": [],
+                "id": uuid4_from(101),
+                "created_at": "2026-01-01T00:00:00Z",
+                "modified_at": None,
+                "custom_field_data": {},
+                "metadata": {},
+                "status": "active",
+                "amount": 1000,
+                "currency": "usd",
+                "recurring_interval": "month",
+                "current_period_start": "2026-01-01T00:00:00Z",
+                "current_period_end": "2026-02-01T00:00:00Z",
+                "trial_start": None,
+                "trial_end": None,
+                "cancel_at_period_end": False,
+                "canceled_at": None,
+                "started_at": "2026-01-01T00:00:00Z",
+                "ends_at": None,
+                "product_id": uuid4_from(102),
+                "discount_id": None,
+                "meters": [],
             }
         ],
         granted_benefits=[],
@@ -69,5 +86,7 @@ def customer_state(kind: str = "individual") -> dict[str, Any]:
 
 
 NOT_FOUND = {"error": "ResourceNotFound", "detail": "Customer not found."}
-UNPROCESSABLE = {"detail": [{"loc": ["body", "email"], "msg": "value is not a valid email address", "type": "value_error"}]}
+UNPROCESSABLE = {
+    "detail": [{"loc": ["body", "email"], "msg": "value is not a valid email address", "type": "value_error"}]
+}
 EXPORT_CSV = "id,email,name\n992fae2a-2a17-4b7a-8d9e-e287cf90131b,customer0@example.com,Customer 0\n"

@@ -69,13 +69,23 @@ BAD_CALLS: list[tuple[str, dict[str, Any], set[str]]] = [
     ("customers_create", {"body": body(owner={"email": "bad"})}, {"body.owner.email"}),
     ("customers_create", {"body": ["not", "an", "object"]}, {"body"}),
     ("customers_update", {"id": CUSTOMER_ID, "body": {"type": "robot"}}, {"body.type"}),
-    ("customers_update", {"id": CUSTOMER_ID, "body": {"billing_address": {"country": "us"}}},
-     {"body.billing_address.country"}),
+    (
+        "customers_update",
+        {"id": CUSTOMER_ID, "body": {"billing_address": {"country": "us"}}},
+        {"body.billing_address.country"},
+    ),
     ("customers_update_external", {"external_id": "x", "body": {"email": 5}}, {"body.email"}),
     # several problems at once: each is named
-    ("customers_list", {"limit": "ten", "page": 0, "sorting": ["nope"]}, {"query.limit", "query.page", "query.sorting[0]"}),
-    ("customers_update", {"id": "bad", "body": {"billing_address": {"country": "ZZ"}}},
-     {"path.id", "body.billing_address.country"}),
+    (
+        "customers_list",
+        {"limit": "ten", "page": 0, "sorting": ["nope"]},
+        {"query.limit", "query.page", "query.sorting[0]"},
+    ),
+    (
+        "customers_update",
+        {"id": "bad", "body": {"billing_address": {"country": "ZZ"}}},
+        {"path.id", "body.billing_address.country"},
+    ),
 ]
 
 

@@ -14,7 +14,10 @@ from dynclient import bundled_spec_path, load_spec
 def test_bundled_spec_equals_fresh_extract() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "dynclient", "spec", "extract", "--tag", "customers", str(POLAR_CURRENT)],
-        check=True, capture_output=True, text=True, cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     ).stdout
     assert bundled_spec_path().read_text(encoding="utf-8") == out
 

@@ -42,14 +42,22 @@ SCRIPT = Path(sys.executable).with_name("dynclient")
 TOKEN = "polar_oat_cli-test-token-0123456789"
 
 
-def run(*args: str, env: dict[str, str] | None = None, input: str | None = None,
-        timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     assert SCRIPT.is_file(), f"the console script is not installed at {SCRIPT} (pip install -e .)"
     full_env = {k: v for k, v in os.environ.items() if k != "POLAR_ACCESS_TOKEN"}
     full_env.update(env or {})
     return subprocess.run(
-        [str(SCRIPT), *args], check=False, capture_output=True, text=True, env=full_env, input=input, timeout=timeout,
-        cwd=ROOT, start_new_session=True,  # no controlling terminal: getpass reads stdin
+        [str(SCRIPT), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=input,
+        timeout=timeout,
+        cwd=ROOT,
+        start_new_session=True,  # no controlling terminal: getpass reads stdin
     )
 
 
@@ -60,8 +68,9 @@ def server() -> Iterator[LocalServer]:
         srv.script("GET", "/v1/customers/", [Reply(200, json=customer_page(3))])
         srv.script("POST", "/v1/customers/", [Reply(201, json=customer(0))])
         srv.script("DELETE", f"/v1/customers/{CUSTOMER_ID}", [Reply(204)])
-        srv.script("GET", "/v1/customers/export",
-                   [Reply(200, body=EXPORT_CSV.encode(), headers={"Content-Type": "text/csv"})])
+        srv.script(
+            "GET", "/v1/customers/export", [Reply(200, body=EXPORT_CSV.encode(), headers={"Content-Type": "text/csv"})]
+        )
         srv.script("GET", "/v1/customers/external/missing", [Reply(404, json=NOT_FOUND)])
         bad = customer(0)
         del bad["email"]
@@ -80,8 +89,16 @@ def assert_no_token(result: subprocess.CompletedProcess[str]) -> None:
 
 # -- help ------------------------------------------------------------------------------------------
 HELP = [
-    [], ["ops"], ["describe"], ["call"], ["stubs"], ["spec"],
-    ["spec", "extract"], ["spec", "diff"], ["spec", "update"], ["spec", "check"],
+    [],
+    ["ops"],
+    ["describe"],
+    ["call"],
+    ["stubs"],
+    ["spec"],
+    ["spec", "extract"],
+    ["spec", "diff"],
+    ["spec", "update"],
+    ["spec", "check"],
 ]
 
 
@@ -101,14 +118,18 @@ def test_help_through_the_console_script_and_python_m() -> None:
     assert result.returncode == 0 and "call" in result.stdout and "spec" in result.stdout
     for code in (EXIT_USAGE, EXIT_SPEC, EXIT_REQUEST, EXIT_API, EXIT_RESPONSE, EXIT_TRANSPORT):
         assert f"\n  {code}  " in result.stdout
-    via_m = subprocess.run([sys.executable, "-m", "dynclient", "ops"], capture_output=True, text=True,
-                           cwd=ROOT, timeout=60, check=False)
+    via_m = subprocess.run(
+        [sys.executable, "-m", "dynclient", "ops"], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
+    )
     assert via_m.returncode == 0 and via_m.stdout == run("ops").stdout
 
 
 def test_there_is_no_token_flag() -> None:
-    options = {o for action in build_parser()._subparsers._group_actions[0].choices["call"]._actions  # type: ignore[union-attr]
-               for o in action.option_strings}
+    options = {
+        o
+        for action in build_parser()._subparsers._group_actions[0].choices["call"]._actions  # type: ignore[union-attr]
+        for o in action.option_strings
+    }
     assert not any("token" in o and o != "--prompt-token" for o in options)
     result = run("call", "customers_get", "-p", f"id={CUSTOMER_ID}", "--token", TOKEN)
     assert result.returncode == EXIT_USAGE
@@ -133,7 +154,9 @@ def test_describe_shows_parameters_body_responses_scopes() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("customers_list  GET /v1/customers/")
-    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("  ") and len(line.split()) >= 4}
+    rows = {
+        line.split()[0]: line.split() for line in out.splitlines() if line.startswith("  ") and len(line.split()) >= 4
+    }
     assert rows["limit"][:3] == ["limit", "query", "int"] and rows["limit"][-2:] == ["no", "10"]
     assert rows["page"][-1] == "1"
     assert "200  ListResource[Customer]" in out and "422  HTTPValidationError" in out
@@ -157,52 +180,96 @@ def test_call_prints_the_json_result(server: LocalServer) -> None:
 
 def test_call_parses_values_per_schema(server: LocalServer) -> None:
     result = run(
-        "call", "customers_list", "--base-url", server.url,
-        "-p", "limit=5", "-p", "sorting=-created_at", "-p", "sorting=name", "-p", "active=true",
-        "-p", "metadata.plan=pro", "-p", "metadata.seats=3", "-p", f"organization_id={ORG_ID}",
+        "call",
+        "customers_list",
+        "--base-url",
+        server.url,
+        "-p",
+        "limit=5",
+        "-p",
+        "sorting=-created_at",
+        "-p",
+        "sorting=name",
+        "-p",
+        "active=true",
+        "-p",
+        "metadata.plan=pro",
+        "-p",
+        "metadata.seats=3",
+        "-p",
+        f"organization_id={ORG_ID}",
         env=token_env(),
     )
     assert result.returncode == EXIT_OK, result.stderr
     assert json.loads(result.stdout) == customer_page(3)
     q = server.requests_to("GET", "/v1/customers/")[-1].query
     assert q == {
-        "limit": ["5"], "sorting": ["-created_at", "name"], "active": ["true"],
-        "metadata[plan]": ["pro"], "metadata[seats]": ["3"], "organization_id": [ORG_ID],
+        "limit": ["5"],
+        "sorting": ["-created_at", "name"],
+        "active": ["true"],
+        "metadata[plan]": ["pro"],
+        "metadata[seats]": ["3"],
+        "organization_id": [ORG_ID],
     }
 
 
 def test_param_values_are_typed_by_the_schema() -> None:
     spec = load_spec()
-    args = parse_params(spec, spec["customers_list"], [
-        "limit=5", "sorting=-created_at", "metadata.plan=pro", "metadata.seats=3", "metadata.vip=true",
-        "active=false", "email=a@example.com", f"organization_id={ORG_ID}", f"organization_id={ORG_ID}",
-    ])
+    args = parse_params(
+        spec,
+        spec["customers_list"],
+        [
+            "limit=5",
+            "sorting=-created_at",
+            "metadata.plan=pro",
+            "metadata.seats=3",
+            "metadata.vip=true",
+            "active=false",
+            "email=a@example.com",
+            f"organization_id={ORG_ID}",
+            f"organization_id={ORG_ID}",
+        ],
+    )
     assert args == {
-        "limit": 5, "sorting": ["-created_at"], "active": False, "email": "a@example.com",
-        "organization_id": [ORG_ID, ORG_ID], "metadata": {"plan": "pro", "seats": 3, "vip": True},
+        "limit": 5,
+        "sorting": ["-created_at"],
+        "active": False,
+        "email": "a@example.com",
+        "organization_id": [ORG_ID, ORG_ID],
+        "metadata": {"plan": "pro", "seats": 3, "vip": True},
     }
-    assert parse_params(spec, spec["customers_list"], ["metadata:={\"a\": [1]}"]) == {"metadata": {"a": [1]}}
+    assert parse_params(spec, spec["customers_list"], ['metadata:={"a": [1]}']) == {"metadata": {"a": [1]}}
 
 
 def test_call_with_body_from_file(server: LocalServer, tmp_path: Path) -> None:
     body = {"email": "new@example.com", "name": "New", "metadata": {"plan": "pro"}}
     (tmp_path / "body.json").write_text(json.dumps(body))
-    result = run("call", "customers_create", "--body", f"@{tmp_path / 'body.json'}", "--base-url", server.url,
-                 env=token_env())
+    result = run(
+        "call", "customers_create", "--body", f"@{tmp_path / 'body.json'}", "--base-url", server.url, env=token_env()
+    )
     assert result.returncode == EXIT_OK, result.stderr
     assert json.loads(server.requests_to("POST", "/v1/customers/")[-1].body) == body
     assert json.loads(result.stdout)["id"] == CUSTOMER_ID
     inline = run("call", "customers_create", "--body", json.dumps(body), "--base-url", server.url, env=token_env())
     assert inline.returncode == EXIT_OK, inline.stderr
-    piped = run("call", "customers_create", "--body", "@-", "--base-url", server.url, env=token_env(),
-                input=json.dumps({**body, "name": "Piped"}))
+    piped = run(
+        "call",
+        "customers_create",
+        "--body",
+        "@-",
+        "--base-url",
+        server.url,
+        env=token_env(),
+        input=json.dumps({**body, "name": "Piped"}),
+    )
     assert piped.returncode == EXIT_OK, piped.stderr
     assert json.loads(server.requests_to("POST", "/v1/customers/")[-1].body)["name"] == "Piped"
 
 
 def test_call_text_csv_and_no_content(server: LocalServer) -> None:
-    export = run("call", "customers_export", "-p", f"organization_id={ORG_ID}", "--base-url", server.url,
-                 env=token_env())
+    export = run(
+        "call", "customers_export", "-p", f"organization_id={ORG_ID}", "--base-url", server.url, env=token_env()
+    )
     assert export.returncode == EXIT_OK, export.stderr
     assert export.stdout == EXPORT_CSV
     deleted = run("call", "customers_delete", "-p", f"id={CUSTOMER_ID}", "--base-url", server.url, env=token_env())
@@ -214,8 +281,16 @@ def test_call_text_csv_and_no_content(server: LocalServer) -> None:
 
 
 def test_call_prompts_for_the_token(server: LocalServer) -> None:
-    result = run("call", "customers_get", "-p", f"id={CUSTOMER_ID}", "--base-url", server.url, "--prompt-token",
-                 input=TOKEN + "\n")
+    result = run(
+        "call",
+        "customers_get",
+        "-p",
+        f"id={CUSTOMER_ID}",
+        "--base-url",
+        server.url,
+        "--prompt-token",
+        input=TOKEN + "\n",
+    )
     assert result.returncode == EXIT_OK, result.stderr
     assert server.requests_to("GET", f"/v1/customers/{CUSTOMER_ID}")[-1].headers["Authorization"] == f"Bearer {TOKEN}"
     assert_no_token(result)
@@ -240,16 +315,28 @@ FAILURES: list[tuple[str, list[str], int, str]] = [
     ("bad-integer", ["call", "customers_list", "-p", "limit=ten"], EXIT_USAGE, "'ten' is not a valid integer"),
     ("not-name-value", ["call", "customers_list", "-p", "limit"], EXIT_USAGE, "expected NAME=VALUE"),
     ("bad-body-json", ["call", "customers_create", "--body", "{nope"], EXIT_USAGE, "--body is not JSON"),
-    ("repeated-scalar", ["call", "customers_list", "-p", "limit=1", "-p", "limit=2"], EXIT_USAGE,
-     "takes a single value"),
+    (
+        "repeated-scalar",
+        ["call", "customers_list", "-p", "limit=1", "-p", "limit=2"],
+        EXIT_USAGE,
+        "takes a single value",
+    ),
     ("spec-error", ["ops", "--spec", "{broken}"], EXIT_SPEC, "cannot read spec"),
     ("request-validation", ["call", "customers_get", "-p", "id=not-a-uuid"], EXIT_REQUEST, "path.id"),
     ("request-validation-missing", ["call", "customers_get"], EXIT_REQUEST, "path.id"),
     ("api-error", ["call", "customers_get_external", "-p", "external_id=missing"], EXIT_API, "HTTP 404"),
-    ("response-validation", ["call", "customers_get_external", "-p", "external_id=broken"], EXIT_RESPONSE,
-     "does not match the spec"),
-    ("transport-error", ["call", "customers_get", "-p", f"id={CUSTOMER_ID}", "--timeout", "5"], EXIT_TRANSPORT,
-     "ConnectError"),
+    (
+        "response-validation",
+        ["call", "customers_get_external", "-p", "external_id=broken"],
+        EXIT_RESPONSE,
+        "does not match the spec",
+    ),
+    (
+        "transport-error",
+        ["call", "customers_get", "-p", f"id={CUSTOMER_ID}", "--timeout", "5"],
+        EXIT_TRANSPORT,
+        "ConnectError",
+    ),
 ]
 
 
@@ -300,10 +387,14 @@ def test_spec_diff_text_json_and_gate(tmp_path: Path) -> None:
     assert "CustomerIndividual: response property 'first_user_event_at' added (required)" in text.stdout
     data = json.loads(run("spec", "diff", "--tag", "customers", "--json", str(POLAR_OLD), "@bundled").stdout)
     assert data["summary"] == {"changes": 6, "breaking": 0, "non_breaking": 6}
-    assert run("spec", "diff", "--tag", "customers", "--fail-on", "breaking", str(POLAR_OLD), "@bundled"
-               ).returncode == EXIT_OK
-    assert run("spec", "diff", "--tag", "customers", "--fail-on", "any", str(POLAR_OLD), "@bundled"
-               ).returncode == EXIT_FAILED
+    assert (
+        run("spec", "diff", "--tag", "customers", "--fail-on", "breaking", str(POLAR_OLD), "@bundled").returncode
+        == EXIT_OK
+    )
+    assert (
+        run("spec", "diff", "--tag", "customers", "--fail-on", "any", str(POLAR_OLD), "@bundled").returncode
+        == EXIT_FAILED
+    )
     # the reverse direction removes a required response property: breaking
     back = run("spec", "diff", "--fail-on", "breaking", "@bundled", str(POLAR_OLD), "--tag", "customers")
     assert back.returncode == EXIT_FAILED and "BREAKING (4)" in back.stdout
@@ -314,7 +405,10 @@ def test_spec_diff_text_json_and_gate(tmp_path: Path) -> None:
     assert gated.returncode == EXIT_FAILED
     (change,) = json.loads(gated.stdout)["changes"]
     assert (change["kind"], change["breaking"], change["pointer"]) == (
-        "parameter-enum-values-removed", True, "/components/schemas/CustomerSortProperty")
+        "parameter-enum-values-removed",
+        True,
+        "/components/schemas/CustomerSortProperty",
+    )
     assert run("spec", "diff", "@bundled", str(tmp_path / "nope.json")).returncode == EXIT_SPEC
 
 
@@ -343,14 +437,25 @@ def test_spec_update_from_a_url(server: LocalServer, tmp_path: Path) -> None:
     specs, out = _spec_dir(tmp_path), tmp_path / "out"
     target = specs / bundled_spec_path().name
     before = target.read_text()
-    refused = run("spec", "update", f"{server.url}/specs/{POLAR_OLD.name}", "--spec-dir", str(specs), "--stubs-dir", str(out),
-                  "--fail-on", "breaking")
+    refused = run(
+        "spec",
+        "update",
+        f"{server.url}/specs/{POLAR_OLD.name}",
+        "--spec-dir",
+        str(specs),
+        "--stubs-dir",
+        str(out),
+        "--fail-on",
+        "breaking",
+    )
     assert refused.returncode == EXIT_FAILED and "not updating" in refused.stderr
     assert "BREAKING (4)" in refused.stdout
     dry = run("spec", "update", f"{server.url}/specs/{POLAR_OLD.name}", "--spec-dir", str(specs), "--dry-run")
     assert dry.returncode == EXIT_OK and "dry run" in dry.stdout
     assert target.read_text() == before and not out.exists()
-    done = run("spec", "update", f"{server.url}/specs/{POLAR_OLD.name}", "--spec-dir", str(specs), "--stubs-dir", str(out))
+    done = run(
+        "spec", "update", f"{server.url}/specs/{POLAR_OLD.name}", "--spec-dir", str(specs), "--stubs-dir", str(out)
+    )
     assert done.returncode == EXIT_OK, done.stderr
     assert "first_user_event_at" in done.stdout  # the diff is shown
     assert target.read_text() == dump_spec(extract(load_document(POLAR_OLD), ["customers"]))
@@ -365,12 +470,18 @@ def test_spec_update_from_a_url(server: LocalServer, tmp_path: Path) -> None:
 
 def test_spec_update_with_another_tag(tmp_path: Path) -> None:
     specs, out = _spec_dir(tmp_path), tmp_path / "out"
-    result = run("spec", "update", str(POLAR_CURRENT), "--tag", "meters", "--spec-dir", str(specs),
-                 "--stubs-dir", str(out))
+    result = run(
+        "spec", "update", str(POLAR_CURRENT), "--tag", "meters", "--spec-dir", str(specs), "--stubs-dir", str(out)
+    )
     assert result.returncode == EXIT_OK, result.stderr
     assert "operation meters_list added" in result.stdout and "operation customers_list removed" in result.stdout
     assert set(load_spec(next(specs.glob("*.openapi.json"))).names) == {
-        "meters_list", "meters_create", "meters_get", "meters_update", "meters_quantities"}
+        "meters_list",
+        "meters_create",
+        "meters_get",
+        "meters_update",
+        "meters_quantities",
+    }
     assert "def quantities(" in (out / "dynclient" / "__init__.pyi").read_text()
 
 
@@ -382,8 +493,17 @@ def test_cli_loads_an_edited_spec_without_code_change(server: LocalServer, tmp_p
     (tmp_path / "edited.json").write_text(json.dumps(doc))
     server.script("GET", f"/v1/customers/{CUSTOMER_ID}/again", [Reply(200, json=customer(0))])
     assert "customers_get_again" in run("ops", "--spec", str(tmp_path / "edited.json")).stdout
-    result = run("call", "customers_get_again", "-p", f"id={CUSTOMER_ID}", "--spec", str(tmp_path / "edited.json"),
-                 "--base-url", server.url, env=token_env())
+    result = run(
+        "call",
+        "customers_get_again",
+        "-p",
+        f"id={CUSTOMER_ID}",
+        "--spec",
+        str(tmp_path / "edited.json"),
+        "--base-url",
+        server.url,
+        env=token_env(),
+    )
     assert result.returncode == EXIT_OK, result.stderr
     assert json.loads(result.stdout)["id"] == CUSTOMER_ID
 

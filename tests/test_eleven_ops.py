@@ -79,42 +79,132 @@ class Case:
 
 CASES = [
     Case(
-        "customers_list", "customers.list",
+        "customers_list",
+        "customers.list",
         {
-            "organization_id": [ORG_ID, ORG_2], "email": "customer0@example.com", "query": "John",
-            "active": True, "page": 2, "limit": 10, "sorting": ["-created_at", "email"],
+            "organization_id": [ORG_ID, ORG_2],
+            "email": "customer0@example.com",
+            "query": "John",
+            "active": True,
+            "page": 2,
+            "limit": 10,
+            "sorting": ["-created_at", "email"],
             "metadata": {"plan": "pro", "seats": [1, 2], "vip": True},
         },
-        "GET", "/v1/customers/", 200, customer_page(10),
+        "GET",
+        "/v1/customers/",
+        200,
+        customer_page(10),
         query=[
-            ("organization_id", ORG_ID), ("organization_id", ORG_2), ("email", "customer0@example.com"),
-            ("query", "John"), ("active", "true"), ("page", "2"), ("limit", "10"),
-            ("sorting", "-created_at"), ("sorting", "email"), ("metadata[plan]", "pro"),
-            ("metadata[seats]", "1"), ("metadata[seats]", "2"), ("metadata[vip]", "true"),
+            ("organization_id", ORG_ID),
+            ("organization_id", ORG_2),
+            ("email", "customer0@example.com"),
+            ("query", "John"),
+            ("active", "true"),
+            ("page", "2"),
+            ("limit", "10"),
+            ("sorting", "-created_at"),
+            ("sorting", "email"),
+            ("metadata[plan]", "pro"),
+            ("metadata[seats]", "1"),
+            ("metadata[seats]", "2"),
+            ("metadata[vip]", "true"),
         ],
         errors=(422,),
     ),
-    Case("customers_create", "customers.create", {"body": CREATE_BODY}, "POST", "/v1/customers/", 201,
-         customer(0), body=CREATE_BODY, errors=(422,)),
-    Case("customers_export", "customers.export", {"organization_id": ORG_ID}, "GET", "/v1/customers/export", 200,
-         EXPORT_CSV, query=[("organization_id", ORG_ID)], errors=(422,), accept="text/csv, application/json"),
-    Case("customers_get", "customers.get", {"id": CUSTOMER_ID}, "GET", f"/v1/customers/{CUSTOMER_ID}", 200,
-         customer(0)),
-    Case("customers_update", "customers.update", {"id": CUSTOMER_ID, "body": UPDATE_BODY}, "PATCH",
-         f"/v1/customers/{CUSTOMER_ID}", 200, customer(0, kind="team"), body=UPDATE_BODY),
-    Case("customers_delete", "customers.delete", {"id": CUSTOMER_ID, "anonymize": True}, "DELETE",
-         f"/v1/customers/{CUSTOMER_ID}", 204, None, query=[("anonymize", "true")]),
-    Case("customers_get_external", "customers.get_external", {"external_id": "usr_1337"}, "GET",
-         "/v1/customers/external/usr_1337", 200, customer(0)),
-    Case("customers_update_external", "customers.update_external",
-         {"external_id": "usr/1337?#", "body": UPDATE_EXTERNAL_BODY}, "PATCH",
-         "/v1/customers/external/usr%2F1337%3F%23", 200, customer(0), body=UPDATE_EXTERNAL_BODY),
-    Case("customers_delete_external", "customers.delete_external", {"external_id": "usr_1337", "anonymize": False},
-         "DELETE", "/v1/customers/external/usr_1337", 204, None, query=[("anonymize", "false")]),
-    Case("customers_get_state", "customers.get_state", {"id": CUSTOMER_ID}, "GET",
-         f"/v1/customers/{CUSTOMER_ID}/state", 200, customer_state()),
-    Case("customers_get_state_external", "customers.get_state_external", {"external_id": "usr_1337"}, "GET",
-         "/v1/customers/external/usr_1337/state", 200, customer_state("team")),
+    Case(
+        "customers_create",
+        "customers.create",
+        {"body": CREATE_BODY},
+        "POST",
+        "/v1/customers/",
+        201,
+        customer(0),
+        body=CREATE_BODY,
+        errors=(422,),
+    ),
+    Case(
+        "customers_export",
+        "customers.export",
+        {"organization_id": ORG_ID},
+        "GET",
+        "/v1/customers/export",
+        200,
+        EXPORT_CSV,
+        query=[("organization_id", ORG_ID)],
+        errors=(422,),
+        accept="text/csv, application/json",
+    ),
+    Case(
+        "customers_get", "customers.get", {"id": CUSTOMER_ID}, "GET", f"/v1/customers/{CUSTOMER_ID}", 200, customer(0)
+    ),
+    Case(
+        "customers_update",
+        "customers.update",
+        {"id": CUSTOMER_ID, "body": UPDATE_BODY},
+        "PATCH",
+        f"/v1/customers/{CUSTOMER_ID}",
+        200,
+        customer(0, kind="team"),
+        body=UPDATE_BODY,
+    ),
+    Case(
+        "customers_delete",
+        "customers.delete",
+        {"id": CUSTOMER_ID, "anonymize": True},
+        "DELETE",
+        f"/v1/customers/{CUSTOMER_ID}",
+        204,
+        None,
+        query=[("anonymize", "true")],
+    ),
+    Case(
+        "customers_get_external",
+        "customers.get_external",
+        {"external_id": "usr_1337"},
+        "GET",
+        "/v1/customers/external/usr_1337",
+        200,
+        customer(0),
+    ),
+    Case(
+        "customers_update_external",
+        "customers.update_external",
+        {"external_id": "usr/1337?#", "body": UPDATE_EXTERNAL_BODY},
+        "PATCH",
+        "/v1/customers/external/usr%2F1337%3F%23",
+        200,
+        customer(0),
+        body=UPDATE_EXTERNAL_BODY,
+    ),
+    Case(
+        "customers_delete_external",
+        "customers.delete_external",
+        {"external_id": "usr_1337", "anonymize": False},
+        "DELETE",
+        "/v1/customers/external/usr_1337",
+        204,
+        None,
+        query=[("anonymize", "false")],
+    ),
+    Case(
+        "customers_get_state",
+        "customers.get_state",
+        {"id": CUSTOMER_ID},
+        "GET",
+        f"/v1/customers/{CUSTOMER_ID}/state",
+        200,
+        customer_state(),
+    ),
+    Case(
+        "customers_get_state_external",
+        "customers.get_state_external",
+        {"external_id": "usr_1337"},
+        "GET",
+        "/v1/customers/external/usr_1337/state",
+        200,
+        customer_state("team"),
+    ),
 ]
 IDS = [c.operation for c in CASES]
 
@@ -253,7 +343,12 @@ def test_token_from_environment(make_api: Any, monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.mark.parametrize(
     ("server", "host"),
-    [(None, "api.polar.sh"), ("production", "api.polar.sh"), ("sandbox", "sandbox-api.polar.sh"), (1, "sandbox-api.polar.sh")],
+    [
+        (None, "api.polar.sh"),
+        ("production", "api.polar.sh"),
+        ("sandbox", "sandbox-api.polar.sh"),
+        (1, "sandbox-api.polar.sh"),
+    ],
 )
 def test_server_selection_is_deterministic(make_api: Any, server: Any, host: str) -> None:
     api: Api = make_api(lambda _r: json_response(200, customer(0)), server=server)
@@ -262,7 +357,9 @@ def test_server_selection_is_deterministic(make_api: Any, server: Any, host: str
 
 
 def test_base_url_overrides_the_server(make_api: Any) -> None:
-    api: Api = make_api(lambda _r: json_response(200, customer(0)), server="sandbox", base_url="http://127.0.0.1:9/api/")
+    api: Api = make_api(
+        lambda _r: json_response(200, customer(0)), server="sandbox", base_url="http://127.0.0.1:9/api/"
+    )
     api.call("customers_get", id=CUSTOMER_ID)
     assert str(api.sent[0].url) == f"http://127.0.0.1:9/api/v1/customers/{CUSTOMER_ID}"
 
@@ -282,8 +379,17 @@ def test_schema_defaults_are_not_sent(make_api: Any) -> None:
 
 @pytest.mark.parametrize(
     ("value", "encoded"),
-    [("../x", "..%2Fx"), ("a/b", "a%2Fb"), ("?", "%3F"), ("#", "%23"), ("..", "%2E%2E"), (".", "%2E"),
-     ("a b", "a%20b"), ("ü", "%C3%BC"), ("%2F", "%252F")],
+    [
+        ("../x", "..%2Fx"),
+        ("a/b", "a%2Fb"),
+        ("?", "%3F"),
+        ("#", "%23"),
+        ("..", "%2E%2E"),
+        (".", "%2E"),
+        ("a b", "a%20b"),
+        ("ü", "%C3%BC"),
+        ("%2F", "%252F"),
+    ],
 )
 def test_path_values_cannot_change_the_path(make_api: Any, value: str, encoded: str) -> None:
     api: Api = make_api(lambda _r: json_response(200, customer_state()))

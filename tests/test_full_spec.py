@@ -33,8 +33,10 @@ def test_full_spec_loads_and_every_validator_compiles(full: dynclient.ApiSpec) -
 def test_recursive_schemas_validate(full: dynclient.ApiSpec) -> None:
     engine = runtime_for(full).engine
     schema = engine.for_pointer("/components/schemas/Filter")
-    nested = {"conjunction": "and", "clauses": [{"conjunction": "or", "clauses": [
-        {"property": "name", "operator": "eq", "value": "x"}]}]}
+    nested = {
+        "conjunction": "and",
+        "clauses": [{"conjunction": "or", "clauses": [{"property": "name", "operator": "eq", "value": "x"}]}],
+    }
     assert schema.is_valid(nested)
     nested["clauses"][0]["clauses"][0]["operator"] = "nope"
     assert not schema.is_valid(nested)
@@ -48,8 +50,9 @@ def test_form_encoded_body(full: dynclient.ApiSpec) -> None:
         sent.append(request)
         return httpx.Response(200, json={})
 
-    client = dynclient.Client(full, http_client=httpx.Client(transport=httpx.MockTransport(handler)),
-                              validate_responses="off")
+    client = dynclient.Client(
+        full, http_client=httpx.Client(transport=httpx.MockTransport(handler)), validate_responses="off"
+    )
     client.call("oauth2_revoke_token", body={"token": "t o&k", "client_id": "c", "client_secret": "s"})
     request = sent[0]
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"

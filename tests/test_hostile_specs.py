@@ -158,8 +158,7 @@ def _yaml_code(marker_name: str, tag: str) -> Callable[[Path], Any]:
         marker = tmp / marker_name
         path = tmp / "evil.yaml"
         path.write_text(
-            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n"
-            f"x-evil: {tag} [\"touch {marker}\"]\n",
+            f"openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\npaths: {{}}\nx-evil: {tag} [\"touch {marker}\"]\n",
             encoding="utf-8",
         )
         return path
@@ -174,53 +173,126 @@ CASES = [
     Case("yaml-python-object-new", _yaml_code("pwned2", "!!python/object/new:subprocess.Popen"), "python/object/new"),
     Case("yaml-python-name", text_file("a.yaml", "openapi: 3.1.0\nx: !!python/name:os.system ''\n"), "python/name"),
     Case("yaml-billion-laughs", text_file("a.yaml", BILLION_LAUGHS), "YAML alias *a"),
-    Case("yaml-binary", text_file("a.yaml", "openapi: 3.1.0\ninfo: {title: t}\nx: !!binary aGVsbG8=\n"),
-         "cannot appear", "/x"),
+    Case(
+        "yaml-binary",
+        text_file("a.yaml", "openapi: 3.1.0\ninfo: {title: t}\nx: !!binary aGVsbG8=\n"),
+        "cannot appear",
+        "/x",
+    ),
     Case("not-openapi-3", mutated(lambda d: d.update(openapi="2.0")), "not an OpenAPI 3.x document", "/openapi"),
     Case("top-level-list", text_file("a.json", "[1, 2, 3]"), "must be an object, not list"),
     Case("paths-not-object", mutated(lambda d: d.update(paths=[1])), "paths must be an object", "/paths"),
-    Case("ref-to-nowhere", mutated(lambda d: op(d)["responses"]["200"]["content"]["application/json"]["schema"]
-                                   .update({"$ref": "#/components/schemas/Nope"})),
-         "$ref to nowhere: #/components/schemas/Nope",
-         "/paths/~1things~1{id}/get/responses/200/content/application~1json/schema"),
+    Case(
+        "ref-to-nowhere",
+        mutated(
+            lambda d: op(d)["responses"]["200"]["content"]["application/json"]["schema"].update(
+                {"$ref": "#/components/schemas/Nope"}
+            )
+        ),
+        "$ref to nowhere: #/components/schemas/Nope",
+        "/paths/~1things~1{id}/get/responses/200/content/application~1json/schema",
+    ),
     Case("alias-cycle-a-b-a", mutated(_alias_cycle), "$ref cycle with no schema between"),
     Case("alias-cycle-self", mutated(_self_alias), "$ref cycle with no schema between"),
     Case("alias-chain-20000-to-nowhere", mutated(_long_chain), "$ref to nowhere: #/components/schemas/S20000"),
-    Case("remote-ref-url", mutated(lambda d: d["components"]["schemas"].update(
-        X={"$ref": "http://127.0.0.1:9/evil.json#/X"})), "remote $ref", "/components/schemas/X"),
-    Case("remote-ref-file", mutated(lambda d: d["components"]["schemas"].update(
-        X={"$ref": "../../etc/passwd#/X"})), "remote $ref", "/components/schemas/X"),
-    Case("remote-ref-allowed-but-unsupported", mutated(lambda d: d["components"]["schemas"].update(
-        X={"$ref": "other.json#/X"})), "not supported yet", "/components/schemas/X", {"allow_remote_refs": True}),
-    Case("non-string-ref", mutated(lambda d: d["components"]["schemas"].update(X={"$ref": 5})),
-         "$ref must be a string", "/components/schemas/X/$ref"),
-    Case("duplicate-operation-id", mutated(_dup_ids), "duplicate operation name 'things_get'",
-         "/paths/~1other/get/operationId"),
+    Case(
+        "remote-ref-url",
+        mutated(lambda d: d["components"]["schemas"].update(X={"$ref": "http://127.0.0.1:9/evil.json#/X"})),
+        "remote $ref",
+        "/components/schemas/X",
+    ),
+    Case(
+        "remote-ref-file",
+        mutated(lambda d: d["components"]["schemas"].update(X={"$ref": "../../etc/passwd#/X"})),
+        "remote $ref",
+        "/components/schemas/X",
+    ),
+    Case(
+        "remote-ref-allowed-but-unsupported",
+        mutated(lambda d: d["components"]["schemas"].update(X={"$ref": "other.json#/X"})),
+        "not supported yet",
+        "/components/schemas/X",
+        {"allow_remote_refs": True},
+    ),
+    Case(
+        "non-string-ref",
+        mutated(lambda d: d["components"]["schemas"].update(X={"$ref": 5})),
+        "$ref must be a string",
+        "/components/schemas/X/$ref",
+    ),
+    Case(
+        "duplicate-operation-id",
+        mutated(_dup_ids),
+        "duplicate operation name 'things_get'",
+        "/paths/~1other/get/operationId",
+    ),
     Case("colliding-operation-ids", mutated(_colliding_ids), "duplicate operation name 'things_get'"),
-    Case("keyword-operation-id", mutated(lambda d: op(d).update(operationId="things:class")),
-         "cannot be a Python name", "/paths/~1things~1{id}/get/operationId"),
-    Case("file-over-size-limit", text_file("big.json", json.dumps(base()) + " " * 5000),
-         "exceeds the size limit of 4096", None, {"max_bytes": 4096}),
-    Case("mapping-over-size-limit", mutated(lambda d: d["info"].update(description="x" * 5000)),
-         "exceeds the size limit of 4096", None, {"max_bytes": 4096}),
+    Case(
+        "keyword-operation-id",
+        mutated(lambda d: op(d).update(operationId="things:class")),
+        "cannot be a Python name",
+        "/paths/~1things~1{id}/get/operationId",
+    ),
+    Case(
+        "file-over-size-limit",
+        text_file("big.json", json.dumps(base()) + " " * 5000),
+        "exceeds the size limit of 4096",
+        None,
+        {"max_bytes": 4096},
+    ),
+    Case(
+        "mapping-over-size-limit",
+        mutated(lambda d: d["info"].update(description="x" * 5000)),
+        "exceeds the size limit of 4096",
+        None,
+        {"max_bytes": 4096},
+    ),
     Case("nested-deeper-than-limit", mutated(_deep), "nests deeper than the limit of 64"),
     Case("nested-past-the-parser", text_file("deep.json", "[" * 200_000 + "]" * 200_000), "nests too deeply"),
-    Case("unsupported-path-style", mutated(_path_style), "style 'matrix' is not supported in path",
-         "/paths/~1things~1{id}/get/parameters/0/style"),
-    Case("unsupported-query-style", mutated(_param(style="pipeDelimited")), "style 'pipeDelimited' is not supported",
-         "/paths/~1things~1{id}/get/parameters/1/style"),
-    Case("form-without-explode", mutated(_param(explode=False)), "comma-joined) is not supported",
-         "/paths/~1things~1{id}/get/parameters/1/explode"),
+    Case(
+        "unsupported-path-style",
+        mutated(_path_style),
+        "style 'matrix' is not supported in path",
+        "/paths/~1things~1{id}/get/parameters/0/style",
+    ),
+    Case(
+        "unsupported-query-style",
+        mutated(_param(style="pipeDelimited")),
+        "style 'pipeDelimited' is not supported",
+        "/paths/~1things~1{id}/get/parameters/1/style",
+    ),
+    Case(
+        "form-without-explode",
+        mutated(_param(explode=False)),
+        "comma-joined) is not supported",
+        "/paths/~1things~1{id}/get/parameters/1/explode",
+    ),
     Case("unsupported-location", mutated(_param(**{"in": "body"})), "unsupported location 'body'"),
-    Case("unknown-security-scheme", mutated(_unknown_scheme), "scheme 'api_key'",
-         "/paths/~1things~1{id}/get/security/0/api_key"),
-    Case("discriminator-to-nowhere", mutated(_bad_mapping), "$ref to nowhere",
-         "/components/schemas/Thing/discriminator/mapping/x"),
+    Case(
+        "unknown-security-scheme",
+        mutated(_unknown_scheme),
+        "scheme 'api_key'",
+        "/paths/~1things~1{id}/get/security/0/api_key",
+    ),
+    Case(
+        "discriminator-to-nowhere",
+        mutated(_bad_mapping),
+        "$ref to nowhere",
+        "/components/schemas/Thing/discriminator/mapping/x",
+    ),
     Case("path-template-mismatch", mutated(_template_mismatch), "path '/things/{id}' and its parameters disagree"),
-    Case("operation-not-object", mutated(lambda d: d["paths"]["/things/{id}"].update(get="nope")),
-         "operation must be an object", "/paths/~1things~1{id}/get"),
-    Case("tags-not-list", mutated(lambda d: op(d).update(tags=5)), "tags must be a list",
-         "/paths/~1things~1{id}/get/tags"),
+    Case(
+        "operation-not-object",
+        mutated(lambda d: d["paths"]["/things/{id}"].update(get="nope")),
+        "operation must be an object",
+        "/paths/~1things~1{id}/get",
+    ),
+    Case(
+        "tags-not-list",
+        mutated(lambda d: op(d).update(tags=5)),
+        "tags must be a list",
+        "/paths/~1things~1{id}/get/tags",
+    ),
     Case("info-not-object", mutated(lambda d: d.update(info="x")), "info must be an object", "/info"),
     Case("not-json-values", lambda _tmp: {**base(), "x": {1, 2}}, "not a JSON document"),
 ]

@@ -13,9 +13,17 @@ import pytest
 from conftest import ROOT
 
 ELEVEN = [
-    "customers_list", "customers_create", "customers_export", "customers_get", "customers_update",
-    "customers_delete", "customers_get_external", "customers_update_external", "customers_delete_external",
-    "customers_get_state", "customers_get_state_external",
+    "customers_list",
+    "customers_create",
+    "customers_export",
+    "customers_get",
+    "customers_update",
+    "customers_delete",
+    "customers_get_external",
+    "customers_update_external",
+    "customers_delete_external",
+    "customers_get_state",
+    "customers_get_state_external",
 ]
 
 
@@ -24,14 +32,16 @@ def test_non_editable_install_ships_the_spec(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
-        check=True, timeout=300,
+        check=True,
+        timeout=300,
     )
     (wheel,) = wheels.glob("dynclient-*.whl")
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
-    subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
-                   check=True, timeout=600)
+    subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)], check=True, timeout=600
+    )
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     script = (
@@ -40,14 +50,27 @@ def test_non_editable_install_ships_the_spec(tmp_path: Path) -> None:
         "'ops': [op.name for op in c.operations], 'typed': __import__('os').path.exists("
         "__import__('os').path.join(__import__('os').path.dirname(dynclient.__file__), 'py.typed'))}))"
     )
-    out = subprocess.run([str(py), "-c", script], cwd=outside, check=True, capture_output=True, text=True,
-                         timeout=120, env={"PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [str(py), "-c", script],
+        cwd=outside,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     info = json.loads(out.stdout)
     assert info["file"].startswith(str(env_dir))
     assert info["spec"].startswith(str(env_dir)) and info["spec"].endswith(".openapi.json")
     assert set(ELEVEN) <= set(info["ops"])
-    cli = subprocess.run([str(env_dir / "bin" / "dynclient"), "--help"], cwd=outside, capture_output=True, check=False,
-                         text=True, timeout=60)
+    cli = subprocess.run(
+        [str(env_dir / "bin" / "dynclient"), "--help"],
+        cwd=outside,
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=60,
+    )
     assert cli.returncode == 0 and "spec" in cli.stdout
 
 

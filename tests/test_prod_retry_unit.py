@@ -120,8 +120,14 @@ def test_policy_none_and_custom_statuses() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"attempts": 0}, {"attempts": 1.5}, {"attempts": True}, {"backoff": -1}, {"max_elapsed": float("inf")},
-     {"max_retry_after": float("nan")}],
+    [
+        {"attempts": 0},
+        {"attempts": 1.5},
+        {"attempts": True},
+        {"backoff": -1},
+        {"max_elapsed": float("inf")},
+        {"max_retry_after": float("nan")},
+    ],
 )
 def test_policy_rejects_nonsense(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):

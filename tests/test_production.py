@@ -273,7 +273,9 @@ def test_default_timeout_is_finite_and_documented_values() -> None:
     client = dynclient.Client(base_url="http://127.0.0.1:9")
     try:
         sent = client.build_request("customers_get", id=CUSTOMER_ID).extensions["timeout"]
-        assert sent == dynclient.DEFAULT_TIMEOUT.as_dict() == {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 30.0}
+        assert (
+            sent == dynclient.DEFAULT_TIMEOUT.as_dict() == {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 30.0}
+        )
     finally:
         client.close()
 
@@ -446,7 +448,10 @@ async def test_pagination_follows_the_spec_extension_not_polar_names(make: Any, 
     spec = mini_spec(
         pagination={
             "type": "offsetLimit",
-            "inputs": [{"name": "p", "in": "parameters", "type": "page"}, {"name": "per", "in": "parameters", "type": "limit"}],
+            "inputs": [
+                {"name": "p", "in": "parameters", "type": "page"},
+                {"name": "per", "in": "parameters", "type": "limit"},
+            ],
             "outputs": {"results": "$.data", "numPages": "$.meta.last"},
         }
     )
@@ -484,9 +489,12 @@ async def test_hooks_see_operation_request_and_response_per_attempt(make: Any, s
     await api.call("customers_get", id=CUSTOMER_ID)
     url = server.url + GET_PATH
     assert events == [
-        ("before", "customers_get", "GET", url), ("after", "customers_get", "GET", 503),
-        ("before", "customers_get", "GET", url), ("after", "customers_get", "GET", 503),
-        ("before", "customers_get", "GET", url), ("after", "customers_get", "GET", 200),
+        ("before", "customers_get", "GET", url),
+        ("after", "customers_get", "GET", 503),
+        ("before", "customers_get", "GET", url),
+        ("after", "customers_get", "GET", 503),
+        ("before", "customers_get", "GET", url),
+        ("after", "customers_get", "GET", 200),
     ]
     assert {s.headers.get("X-Trace-Id") for s in server.requests_to("GET", GET_PATH)} == {"trace-123"}
     if api.is_async:  # AsyncClient awaits async hooks too, in order with sync ones
@@ -499,8 +507,10 @@ async def test_hooks_see_operation_request_and_response_per_attempt(make: Any, s
         async_api = make(before_request=[before_async, before], after_response=[after_async, after])
         await async_api.call("customers_get", id=CUSTOMER_ID)
         assert events == [
-            ("before-async", "customers_get"), ("before", "customers_get", "GET", url),
-            ("after-async", "customers_get", 200), ("after", "customers_get", "GET", 200),
+            ("before-async", "customers_get"),
+            ("before", "customers_get", "GET", url),
+            ("after-async", "customers_get", 200),
+            ("after", "customers_get", "GET", 200),
         ]
 
 
@@ -510,7 +520,10 @@ def test_sync_client_refuses_async_hooks(server: LocalServer) -> None:
     async def hook(op: str, request: httpx.Request) -> None:
         return None
 
-    with dynclient.Client(base_url=server.url, before_request=[hook]) as client, pytest.raises(TypeError, match="async"):
+    with (
+        dynclient.Client(base_url=server.url, before_request=[hook]) as client,
+        pytest.raises(TypeError, match="async"),
+    ):
         client.call("customers_get", id=CUSTOMER_ID)
 
 
@@ -593,7 +606,9 @@ async def test_token_never_appears_in_logs_errors_or_reprs(
     server.script("GET", "/v1/customers/external/bad", [Reply(200, json=bad)])
     server.script("GET", "/v1/customers/external/slow", [Reply(200, json=customer(0), delay=30)])
     server.script("GET", "/v1/customers/external/drop", [Reply(200, json=customer(0), drop=True)])
-    server.script("POST", LIST_PATH, [Reply(422, json={"detail": [{"loc": ["body", "email"], "msg": "bad", "type": "x"}]})])
+    server.script(
+        "POST", LIST_PATH, [Reply(422, json={"detail": [{"loc": ["body", "email"], "msg": "bad", "type": "x"}]})]
+    )
     api = make(log_bodies=True, timeout=0.2)
     seen_text: list[str] = [repr(api.client), str(api.client), repr(api.with_options(retry=FAST).client)]
 

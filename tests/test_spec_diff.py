@@ -29,10 +29,14 @@ def base() -> dict[str, Any]:
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ThingCreate"}}},
                     },
                     "responses": {
-                        "201": {"description": "ok", "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
-                        "422": {"description": "bad", "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                        "201": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
+                        },
+                        "422": {
+                            "description": "bad",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                        },
                     },
                 }
             },
@@ -46,16 +50,23 @@ def base() -> dict[str, Any]:
                         {"name": "view", "in": "query", "schema": {"type": "string", "enum": ["short", "full"]}},
                     ],
                     "responses": {
-                        "200": {"description": "ok", "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
-                        "404": {"description": "gone", "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
+                        },
+                        "404": {
+                            "description": "gone",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                        },
                     },
                 }
             },
         },
         "components": {
-            "securitySchemes": {"tok": {"type": "http", "scheme": "bearer"}, "key": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "tok": {"type": "http", "scheme": "bearer"},
+                "key": {"type": "http", "scheme": "bearer"},
+            },
             "schemas": {
                 "ThingCreate": {
                     "type": "object",
@@ -64,7 +75,9 @@ def base() -> dict[str, Any]:
                         "size": {"type": "integer"},
                         "color": {"type": "string", "enum": ["red", "blue"]},
                         "note": {"type": "string"},
-                        "shape": {"oneOf": [{"$ref": "#/components/schemas/Round"}, {"$ref": "#/components/schemas/Square"}]},
+                        "shape": {
+                            "oneOf": [{"$ref": "#/components/schemas/Round"}, {"$ref": "#/components/schemas/Square"}]
+                        },
                     },
                     "required": ["name"],
                 },
@@ -77,7 +90,9 @@ def base() -> dict[str, Any]:
                         "color": {"type": "string", "enum": ["red", "blue"]},
                         "size": {"type": "integer"},
                         "children": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}},
-                        "shape": {"oneOf": [{"$ref": "#/components/schemas/Round"}, {"$ref": "#/components/schemas/Square"}]},
+                        "shape": {
+                            "oneOf": [{"$ref": "#/components/schemas/Round"}, {"$ref": "#/components/schemas/Square"}]
+                        },
                     },
                     "required": ["id", "name"],
                 },
@@ -143,92 +158,281 @@ _SHAPES = [{"$ref": "#/components/schemas/Round"}, {"$ref": "#/components/schema
 # (id, edit, kind, breaking, pointer)
 RULES: list[tuple[str, Callable[[dict[str, Any]], None], str, bool, str]] = [
     # request bodies: a client must keep being able to send what it sent
-    ("req-prop-added-optional", _prop("ThingCreate", "tag", {"type": "string"}), "property-added", False,
-     f"{S}ThingCreate/properties/tag"),
-    ("req-prop-added-required", _do(_prop("ThingCreate", "tag", {"type": "string"}), _required("ThingCreate", "name", "tag")),
-     "property-added", True, f"{S}ThingCreate/properties/tag"),
-    ("req-prop-removed", _drop_prop("ThingCreate", "note"), "property-removed", True, f"{S}ThingCreate/properties/note"),
-    ("req-became-required", _required("ThingCreate", "name", "size"), "property-became-required", True,
-     f"{S}ThingCreate/properties/size"),
-    ("req-became-optional", _required("ThingCreate"), "property-became-optional", False, f"{S}ThingCreate/properties/name"),
-    ("req-became-nullable", _prop("ThingCreate", "note", {"type": ["string", "null"]}), "became-nullable", False,
-     f"{S}ThingCreate/properties/note"),
-    ("req-type-widened", _prop("ThingCreate", "size", {"type": "number"}), "type-changed", False,
-     f"{S}ThingCreate/properties/size"),
-    ("req-type-changed", _prop("ThingCreate", "size", {"type": "string"}), "type-changed", True,
-     f"{S}ThingCreate/properties/size"),
-    ("req-enum-added", _prop("ThingCreate", "color", {"type": "string", "enum": ["red", "blue", "green"]}),
-     "enum-values-added", False, f"{S}ThingCreate/properties/color"),
-    ("req-enum-removed", _prop("ThingCreate", "color", {"type": "string", "enum": ["red"]}),
-     "enum-values-removed", True, f"{S}ThingCreate/properties/color"),
-    ("req-variant-added", _prop("ThingCreate", "shape", {"oneOf": [*_SHAPES, _TRI]}), "variant-added", False,
-     f"{S}ThingCreate/properties/shape/oneOf/2"),
-    ("req-variant-removed", _prop("ThingCreate", "shape", {"oneOf": _SHAPES[:1]}), "variant-removed", True,
-     f"{S}ThingCreate/properties/shape/oneOf/1"),
+    (
+        "req-prop-added-optional",
+        _prop("ThingCreate", "tag", {"type": "string"}),
+        "property-added",
+        False,
+        f"{S}ThingCreate/properties/tag",
+    ),
+    (
+        "req-prop-added-required",
+        _do(_prop("ThingCreate", "tag", {"type": "string"}), _required("ThingCreate", "name", "tag")),
+        "property-added",
+        True,
+        f"{S}ThingCreate/properties/tag",
+    ),
+    (
+        "req-prop-removed",
+        _drop_prop("ThingCreate", "note"),
+        "property-removed",
+        True,
+        f"{S}ThingCreate/properties/note",
+    ),
+    (
+        "req-became-required",
+        _required("ThingCreate", "name", "size"),
+        "property-became-required",
+        True,
+        f"{S}ThingCreate/properties/size",
+    ),
+    (
+        "req-became-optional",
+        _required("ThingCreate"),
+        "property-became-optional",
+        False,
+        f"{S}ThingCreate/properties/name",
+    ),
+    (
+        "req-became-nullable",
+        _prop("ThingCreate", "note", {"type": ["string", "null"]}),
+        "became-nullable",
+        False,
+        f"{S}ThingCreate/properties/note",
+    ),
+    (
+        "req-type-widened",
+        _prop("ThingCreate", "size", {"type": "number"}),
+        "type-changed",
+        False,
+        f"{S}ThingCreate/properties/size",
+    ),
+    (
+        "req-type-changed",
+        _prop("ThingCreate", "size", {"type": "string"}),
+        "type-changed",
+        True,
+        f"{S}ThingCreate/properties/size",
+    ),
+    (
+        "req-enum-added",
+        _prop("ThingCreate", "color", {"type": "string", "enum": ["red", "blue", "green"]}),
+        "enum-values-added",
+        False,
+        f"{S}ThingCreate/properties/color",
+    ),
+    (
+        "req-enum-removed",
+        _prop("ThingCreate", "color", {"type": "string", "enum": ["red"]}),
+        "enum-values-removed",
+        True,
+        f"{S}ThingCreate/properties/color",
+    ),
+    (
+        "req-variant-added",
+        _prop("ThingCreate", "shape", {"oneOf": [*_SHAPES, _TRI]}),
+        "variant-added",
+        False,
+        f"{S}ThingCreate/properties/shape/oneOf/2",
+    ),
+    (
+        "req-variant-removed",
+        _prop("ThingCreate", "shape", {"oneOf": _SHAPES[:1]}),
+        "variant-removed",
+        True,
+        f"{S}ThingCreate/properties/shape/oneOf/1",
+    ),
     # responses: code reading what came back must keep working
-    ("resp-prop-added", _do(_prop("Thing", "tag", {"type": "string"}), _required("Thing", "id", "name", "tag")),
-     "property-added", False, f"{S}Thing/properties/tag"),
+    (
+        "resp-prop-added",
+        _do(_prop("Thing", "tag", {"type": "string"}), _required("Thing", "id", "name", "tag")),
+        "property-added",
+        False,
+        f"{S}Thing/properties/tag",
+    ),
     ("resp-prop-removed", _drop_prop("Thing", "size"), "property-removed", True, f"{S}Thing/properties/size"),
     ("resp-became-optional", _required("Thing", "id"), "property-became-optional", True, f"{S}Thing/properties/name"),
-    ("resp-became-required", _required("Thing", "id", "name", "size"), "property-became-required", False,
-     f"{S}Thing/properties/size"),
-    ("resp-became-nullable", _prop("Thing", "name", {"anyOf": [{"type": "string"}, {"type": "null"}]}),
-     "became-nullable", True, f"{S}Thing/properties/name"),
-    ("resp-became-non-nullable", _prop("Thing", "note", {"type": "string"}), "became-non-nullable", False,
-     f"{S}Thing/properties/note"),
-    ("resp-type-widened", _prop("Thing", "size", {"type": "number"}), "type-changed", True, f"{S}Thing/properties/size"),
-    ("resp-enum-added", _prop("Thing", "color", {"type": "string", "enum": ["red", "blue", "green"]}),
-     "enum-values-added", True, f"{S}Thing/properties/color"),
-    ("resp-enum-removed", _prop("Thing", "color", {"type": "string", "enum": ["red"]}), "enum-values-removed", False,
-     f"{S}Thing/properties/color"),
-    ("resp-variant-added", _prop("Thing", "shape", {"oneOf": [*_SHAPES, _TRI]}), "variant-added", True,
-     f"{S}Thing/properties/shape/oneOf/2"),
-    ("error-variant-added", lambda d: get_op(d)["responses"]["404"]["content"]["application/json"].update(
-        schema={"oneOf": [{"$ref": "#/components/schemas/Problem"}, _TRI]}), "variant-added", False,
-     f"{GET}/responses/404/content/application~1json/schema/oneOf/1"),
-    ("resp-deep-in-recursion", _prop("Round", "r", {"type": "string"}), "type-changed", True,
-     f"{S}Round/properties/r"),
+    (
+        "resp-became-required",
+        _required("Thing", "id", "name", "size"),
+        "property-became-required",
+        False,
+        f"{S}Thing/properties/size",
+    ),
+    (
+        "resp-became-nullable",
+        _prop("Thing", "name", {"anyOf": [{"type": "string"}, {"type": "null"}]}),
+        "became-nullable",
+        True,
+        f"{S}Thing/properties/name",
+    ),
+    (
+        "resp-became-non-nullable",
+        _prop("Thing", "note", {"type": "string"}),
+        "became-non-nullable",
+        False,
+        f"{S}Thing/properties/note",
+    ),
+    (
+        "resp-type-widened",
+        _prop("Thing", "size", {"type": "number"}),
+        "type-changed",
+        True,
+        f"{S}Thing/properties/size",
+    ),
+    (
+        "resp-enum-added",
+        _prop("Thing", "color", {"type": "string", "enum": ["red", "blue", "green"]}),
+        "enum-values-added",
+        True,
+        f"{S}Thing/properties/color",
+    ),
+    (
+        "resp-enum-removed",
+        _prop("Thing", "color", {"type": "string", "enum": ["red"]}),
+        "enum-values-removed",
+        False,
+        f"{S}Thing/properties/color",
+    ),
+    (
+        "resp-variant-added",
+        _prop("Thing", "shape", {"oneOf": [*_SHAPES, _TRI]}),
+        "variant-added",
+        True,
+        f"{S}Thing/properties/shape/oneOf/2",
+    ),
+    (
+        "error-variant-added",
+        lambda d: get_op(d)["responses"]["404"]["content"]["application/json"].update(
+            schema={"oneOf": [{"$ref": "#/components/schemas/Problem"}, _TRI]}
+        ),
+        "variant-added",
+        False,
+        f"{GET}/responses/404/content/application~1json/schema/oneOf/1",
+    ),
+    ("resp-deep-in-recursion", _prop("Round", "r", {"type": "string"}), "type-changed", True, f"{S}Round/properties/r"),
     # parameters
-    ("param-added-optional", lambda d: get_op(d)["parameters"].append(
-        {"name": "lang", "in": "query", "schema": {"type": "string"}}), "parameter-added", False, f"{GET}/parameters/3"),
-    ("param-added-required", lambda d: get_op(d)["parameters"].append(
-        {"name": "lang", "in": "query", "required": True, "schema": {"type": "string"}}), "parameter-added", True,
-     f"{GET}/parameters/3"),
+    (
+        "param-added-optional",
+        lambda d: get_op(d)["parameters"].append({"name": "lang", "in": "query", "schema": {"type": "string"}}),
+        "parameter-added",
+        False,
+        f"{GET}/parameters/3",
+    ),
+    (
+        "param-added-required",
+        lambda d: get_op(d)["parameters"].append(
+            {"name": "lang", "in": "query", "required": True, "schema": {"type": "string"}}
+        ),
+        "parameter-added",
+        True,
+        f"{GET}/parameters/3",
+    ),
     ("param-removed", lambda d: get_op(d)["parameters"].pop(1), "parameter-removed", True, f"{GET}/parameters/1"),
-    ("param-became-required", _set(["paths", "/things/{id}", "get", "parameters", 1, "required"], True),
-     "parameter-became-required", True, f"{GET}/parameters/1"),
-    ("param-type-changed", _set(["paths", "/things/{id}", "get", "parameters", 1, "schema"], {"type": "integer"}),
-     "parameter-type-changed", True, f"{GET}/parameters/1/schema"),
-    ("param-enum-added", _set(["paths", "/things/{id}", "get", "parameters", 2, "schema", "enum"], ["short", "full", "x"]),
-     "parameter-enum-values-added", False, f"{GET}/parameters/2/schema"),
-    ("param-enum-removed", _set(["paths", "/things/{id}", "get", "parameters", 2, "schema", "enum"], ["full"]),
-     "parameter-enum-values-removed", True, f"{GET}/parameters/2/schema"),
-    ("param-style-changed", _set(["paths", "/things/{id}", "get", "parameters", 1, "style"], "deepObject"),
-     "parameter-style-changed", True, f"{GET}/parameters/1"),
+    (
+        "param-became-required",
+        _set(["paths", "/things/{id}", "get", "parameters", 1, "required"], True),
+        "parameter-became-required",
+        True,
+        f"{GET}/parameters/1",
+    ),
+    (
+        "param-type-changed",
+        _set(["paths", "/things/{id}", "get", "parameters", 1, "schema"], {"type": "integer"}),
+        "parameter-type-changed",
+        True,
+        f"{GET}/parameters/1/schema",
+    ),
+    (
+        "param-enum-added",
+        _set(["paths", "/things/{id}", "get", "parameters", 2, "schema", "enum"], ["short", "full", "x"]),
+        "parameter-enum-values-added",
+        False,
+        f"{GET}/parameters/2/schema",
+    ),
+    (
+        "param-enum-removed",
+        _set(["paths", "/things/{id}", "get", "parameters", 2, "schema", "enum"], ["full"]),
+        "parameter-enum-values-removed",
+        True,
+        f"{GET}/parameters/2/schema",
+    ),
+    (
+        "param-style-changed",
+        _set(["paths", "/things/{id}", "get", "parameters", 1, "style"], "deepObject"),
+        "parameter-style-changed",
+        True,
+        f"{GET}/parameters/1",
+    ),
     # bodies and responses as a whole
     ("body-removed", lambda d: create_op(d).pop("requestBody"), "request-body-removed", True, f"{CREATE}/requestBody"),
-    ("response-added", _set(["paths", "/things/{id}", "get", "responses", "409"], {"description": "conflict"}),
-     "response-added", False, f"{GET}/responses/409"),
-    ("error-response-removed", lambda d: get_op(d)["responses"].pop("404"), "response-removed", False,
-     f"{GET}/responses/404"),
-    ("success-response-removed", lambda d: create_op(d)["responses"].pop("201"), "response-removed", True,
-     f"{CREATE}/responses/201"),
-    ("response-media-changed", lambda d: get_op(d)["responses"]["200"].update(
-        content={"text/csv": {"schema": {"type": "string"}}}), "response-media-type-changed", True, f"{GET}/responses/200"),
+    (
+        "response-added",
+        _set(["paths", "/things/{id}", "get", "responses", "409"], {"description": "conflict"}),
+        "response-added",
+        False,
+        f"{GET}/responses/409",
+    ),
+    (
+        "error-response-removed",
+        lambda d: get_op(d)["responses"].pop("404"),
+        "response-removed",
+        False,
+        f"{GET}/responses/404",
+    ),
+    (
+        "success-response-removed",
+        lambda d: create_op(d)["responses"].pop("201"),
+        "response-removed",
+        True,
+        f"{CREATE}/responses/201",
+    ),
+    (
+        "response-media-changed",
+        lambda d: get_op(d)["responses"]["200"].update(content={"text/csv": {"schema": {"type": "string"}}}),
+        "response-media-type-changed",
+        True,
+        f"{GET}/responses/200",
+    ),
     # security
-    ("scope-added", _set(["paths", "/things/{id}", "get", "security"], [{"tok": ["things:read", "things:admin"]}]),
-     "security-scope-added", True, f"{GET}/security"),
-    ("scope-removed", _set(["paths", "/things/{id}", "get", "security"], [{"tok": []}]),
-     "security-scope-removed", False, f"{GET}/security"),
+    (
+        "scope-added",
+        _set(["paths", "/things/{id}", "get", "security"], [{"tok": ["things:read", "things:admin"]}]),
+        "security-scope-added",
+        True,
+        f"{GET}/security",
+    ),
+    (
+        "scope-removed",
+        _set(["paths", "/things/{id}", "get", "security"], [{"tok": []}]),
+        "security-scope-removed",
+        False,
+        f"{GET}/security",
+    ),
     ("security-removed", lambda d: get_op(d).pop("security"), "security-removed", False, f"{GET}/security"),
-    ("scheme-replaced-removed", _set(["paths", "/things/{id}", "get", "security"], [{"key": ["things:read"]}]),
-     "security-scheme-removed", True, f"{GET}/security"),
+    (
+        "scheme-replaced-removed",
+        _set(["paths", "/things/{id}", "get", "security"], [{"key": ["things:read"]}]),
+        "security-scheme-removed",
+        True,
+        f"{GET}/security",
+    ),
     # operations
     ("operation-removed", lambda d: d["paths"].pop("/things"), "operation-removed", True, CREATE),
-    ("operation-added", _set(["paths", "/other"], {"get": {"operationId": "other", "responses": {"204": {"description": "x"}}}}),
-     "operation-added", False, "/paths/~1other/get"),
-    ("operation-moved", lambda d: d["paths"].__setitem__("/v2/things", d["paths"].pop("/things")), "operation-moved",
-     True, "/paths/~1v2~1things/post"),
+    (
+        "operation-added",
+        _set(["paths", "/other"], {"get": {"operationId": "other", "responses": {"204": {"description": "x"}}}}),
+        "operation-added",
+        False,
+        "/paths/~1other/get",
+    ),
+    (
+        "operation-moved",
+        lambda d: d["paths"].__setitem__("/v2/things", d["paths"].pop("/things")),
+        "operation-moved",
+        True,
+        "/paths/~1v2~1things/post",
+    ),
     ("operation-deprecated", lambda d: create_op(d).update(deprecated=True), "operation-deprecated", False, CREATE),
 ]
 
@@ -263,7 +467,8 @@ def test_a_shared_schema_is_reported_once_with_every_operation(old: Any) -> None
 def test_the_two_directions_of_one_schema_are_judged_separately(old: Any) -> None:
     doc = base()
     doc["paths"]["/things"]["post"]["requestBody"]["content"]["application/json"]["schema"] = {
-        "$ref": "#/components/schemas/Thing"}
+        "$ref": "#/components/schemas/Thing"
+    }
     before = load_spec(doc)
     after_doc = copy.deepcopy(doc)
     _do(_prop("Thing", "tag", {"type": "string"}), _required("Thing", "id", "name", "tag"))(after_doc)
@@ -284,10 +489,15 @@ def test_json_form_is_complete(old: Any) -> None:
     _drop_prop("Thing", "size")(doc)
     data = json.loads(json.dumps(diff_specs(old, load_spec(doc)).as_dict()))
     assert data["summary"] == {"changes": 1, "breaking": 1, "non_breaking": 0}
-    assert data["changes"] == [{
-        "kind": "property-removed", "breaking": True, "pointer": f"{S}Thing/properties/size",
-        "message": "Thing: response property 'size' removed", "operations": ["things_create", "things_get"],
-    }]
+    assert data["changes"] == [
+        {
+            "kind": "property-removed",
+            "breaking": True,
+            "pointer": f"{S}Thing/properties/size",
+            "message": "Thing: response property 'size' removed",
+            "operations": ["things_create", "things_get"],
+        }
+    ]
     assert data["old"]["fingerprint"] == old.fingerprint and data["new"]["version"] == "1"
 
 
@@ -301,8 +511,10 @@ def test_polar_july_to_october_customers(polar_diff: Any) -> None:
     found = {(c.kind, c.breaking, c.pointer) for c in polar_diff.changes}
     confirm = "/paths/~1v1~1customer-portal~1customers~1me~1payment-methods~1confirm/post/responses"
     assert found == {
-        *{("property-added", False, f"{S}{name}/properties/first_user_event_at")
-          for name in ("CustomerIndividual", "CustomerTeam", "CustomerStateIndividual", "CustomerStateTeam")},
+        *{
+            ("property-added", False, f"{S}{name}/properties/first_user_event_at")
+            for name in ("CustomerIndividual", "CustomerTeam", "CustomerStateIndividual", "CustomerStateTeam")
+        },
         ("response-added", False, f"{confirm}/403"),
         ("response-removed", False, f"{confirm}/400"),
     }
@@ -321,5 +533,9 @@ def test_polar_full_specs() -> None:
     found = {(c.kind, c.breaking, c.pointer) for c in diff.changes}
     assert ("operation-added", False, "/paths/~1v1~1benefits~1{id}~1files/get") in found
     assert ("enum-values-added", True, f"{S}WebhookEventType") in found
-    assert ("property-added", True, f"{S}OrganizationCustomerEmailSettings/properties/payment_method_expiration_reminder") in found
+    assert (
+        "property-added",
+        True,
+        f"{S}OrganizationCustomerEmailSettings/properties/payment_method_expiration_reminder",
+    ) in found
     assert not any(c.kind == "operation-removed" for c in diff.changes)

@@ -57,10 +57,14 @@ def add_operation(doc: dict[str, Any]) -> None:
 
 
 def add_query_parameter(doc: dict[str, Any]) -> None:
-    doc["paths"][LIST]["get"]["parameters"].append({
-        "name": "country", "in": "query", "required": False,
-        "schema": {"anyOf": [{"type": "string", "pattern": "^[A-Z]{2}$"}, {"type": "null"}]},
-    })
+    doc["paths"][LIST]["get"]["parameters"].append(
+        {
+            "name": "country",
+            "in": "query",
+            "required": False,
+            "schema": {"anyOf": [{"type": "string", "pattern": "^[A-Z]{2}$"}, {"type": "null"}]},
+        }
+    )
 
 
 def require_response_property(doc: dict[str, Any]) -> None:
@@ -82,7 +86,8 @@ def rename_path_parameter(doc: dict[str, Any]) -> None:
 
 def add_error_response(doc: dict[str, Any]) -> None:
     doc["components"]["schemas"]["RateLimited"] = {
-        "type": "object", "title": "RateLimited",
+        "type": "object",
+        "title": "RateLimited",
         "properties": {"error": {"type": "string", "const": "RateLimited"}, "detail": {"type": "string"}},
         "required": ["error", "detail"],
     }
@@ -199,30 +204,58 @@ class Edit:
 
 P = "/paths/~1v1~1customers~1"
 EDITS = [
-    Edit("add-operation", add_operation,
-         frozenset({("operation-added", False, f"{P}{{id}}~1notes/get")}), exposes_new_operation, stub_new_operation),
-    Edit("add-optional-query-parameter", add_query_parameter,
-         frozenset({("parameter-added", False, f"{P}/get/parameters/8")}), accepts_new_parameter, stub_new_parameter),
-    Edit("make-response-property-required", require_response_property,
-         frozenset({("property-became-required", False, "/components/schemas/CustomerIndividual/properties/locale")}),
-         requires_response_property, stub_required_property),
-    Edit("remove-enum-value", remove_enum_value,
-         frozenset({("parameter-enum-values-removed", True, "/components/schemas/CustomerSortProperty")}),
-         rejects_removed_enum_value, stub_enum_value),
-    Edit("rename-path-parameter", rename_path_parameter,
-         frozenset({
-             (kind, True, f"{P}{where}/{method}{tail}")
-             for method in ("get", "patch", "delete")
-             for kind, where, tail in (
-                 ("operation-moved", "{customer_id}", ""),
-                 ("parameter-removed", "{id}", "/parameters/0"),
-                 ("parameter-added", "{customer_id}", "/parameters/0"),
-             )
-         }),
-         uses_renamed_parameter, stub_renamed_parameter),
-    Edit("add-error-response", add_error_response,
-         frozenset({("response-added", False, f"{P}{{id}}/get/responses/429")}), raises_new_error_class,
-         stub_error_class),
+    Edit(
+        "add-operation",
+        add_operation,
+        frozenset({("operation-added", False, f"{P}{{id}}~1notes/get")}),
+        exposes_new_operation,
+        stub_new_operation,
+    ),
+    Edit(
+        "add-optional-query-parameter",
+        add_query_parameter,
+        frozenset({("parameter-added", False, f"{P}/get/parameters/8")}),
+        accepts_new_parameter,
+        stub_new_parameter,
+    ),
+    Edit(
+        "make-response-property-required",
+        require_response_property,
+        frozenset({("property-became-required", False, "/components/schemas/CustomerIndividual/properties/locale")}),
+        requires_response_property,
+        stub_required_property,
+    ),
+    Edit(
+        "remove-enum-value",
+        remove_enum_value,
+        frozenset({("parameter-enum-values-removed", True, "/components/schemas/CustomerSortProperty")}),
+        rejects_removed_enum_value,
+        stub_enum_value,
+    ),
+    Edit(
+        "rename-path-parameter",
+        rename_path_parameter,
+        frozenset(
+            {
+                (kind, True, f"{P}{where}/{method}{tail}")
+                for method in ("get", "patch", "delete")
+                for kind, where, tail in (
+                    ("operation-moved", "{customer_id}", ""),
+                    ("parameter-removed", "{id}", "/parameters/0"),
+                    ("parameter-added", "{customer_id}", "/parameters/0"),
+                )
+            }
+        ),
+        uses_renamed_parameter,
+        stub_renamed_parameter,
+    ),
+    Edit(
+        "add-error-response",
+        add_error_response,
+        frozenset({("response-added", False, f"{P}{{id}}/get/responses/429")}),
+        raises_new_error_class,
+        stub_error_class,
+    ),
 ]
 
 
@@ -260,7 +293,9 @@ def test_all_edits_at_once_are_all_reported(old_spec: Any) -> None:
     diff = diff_specs(old_spec, load_spec(doc))
     want = {c for edit in EDITS for c in edit.changes}
     # the rename moved the path the new error response was added to: it is reported at the new path
-    want = {c for c in want if c[0] != "response-added"} | {("response-added", False, f"{P}{{customer_id}}/get/responses/429")}
+    want = {c for c in want if c[0] != "response-added"} | {
+        ("response-added", False, f"{P}{{customer_id}}/get/responses/429")
+    }
     assert {(c.kind, c.breaking, c.pointer) for c in diff.changes} == want
     assert diff.breaking and diff.non_breaking
     assert diff.changes[: len(diff.breaking)] == diff.breaking  # breaking first

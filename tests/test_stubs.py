@@ -42,9 +42,23 @@ def run_mypy(files: list[Path], cwd: Path, cache: Path, mypy_path: Path | None =
     if mypy_path is not None:
         env["MYPYPATH"] = str(mypy_path)
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--show-column-numbers",
-         "--cache-dir", str(cache), *map(str, files)],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=CHECK_TIMEOUT, check=False,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-error-summary",
+            "--show-column-numbers",
+            "--cache-dir",
+            str(cache),
+            *map(str, files),
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CHECK_TIMEOUT,
+        check=False,
     )
     found: dict[str, set[int]] = {}
     for line in proc.stdout.splitlines():
@@ -60,7 +74,11 @@ def run_pyright(files: list[Path], cwd: Path) -> dict[str, set[int]]:
     """``file name -> lines with an error`` from pyright (strict where the file or config says so)."""
     proc = subprocess.run(
         [sys.executable, "-m", "pyright", "--outputjson", "--pythonpath", sys.executable, *map(str, files)],
-        cwd=cwd, capture_output=True, text=True, timeout=CHECK_TIMEOUT, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=CHECK_TIMEOUT,
+        check=False,
         env={**os.environ, "PYRIGHT_PYTHON_IGNORE_WARNINGS": "1"},  # no "newer version?" look-up
     )
     try:
@@ -103,11 +121,20 @@ def test_rendering_is_deterministic_across_processes_and_hash_seeds() -> None:
     first = render_stubs(dynclient.load_spec())
     again = render_stubs(dynclient.load_spec(dynclient.bundled_spec_path()))  # a fresh IR object
     assert again == first
-    script = "import json, dynclient; from dynclient._stubs import render_stubs; " \
-             "print(json.dumps(render_stubs(dynclient.load_spec())))"
+    script = (
+        "import json, dynclient; from dynclient._stubs import render_stubs; "
+        "print(json.dumps(render_stubs(dynclient.load_spec())))"
+    )
     for seed in ("1", "4242"):
-        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
-                             timeout=120, env={**os.environ, "PYTHONHASHSEED": seed})
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
         assert json.loads(out.stdout) == first
 
 
@@ -173,14 +200,19 @@ def test_client_stub_mirrors_the_runtime_class(cls: type[Any]) -> None:
     init = members["__init__"]
     assert isinstance(init, ast.FunctionDef)
     stub_kw = [a.arg for a in init.args.kwonlyargs]
-    runtime_kw = [p.name for p in inspect.signature(_ClientBase.__init__).parameters.values()
-                  if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    runtime_kw = [
+        p.name
+        for p in inspect.signature(_ClientBase.__init__).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
     assert sorted(stub_kw) == sorted([*runtime_kw, "http_client"])
     assert [a.arg for a in init.args.args] == ["self", "spec"]
     options = members["with_options"]
     assert isinstance(options, ast.FunctionDef)
     assert [a.arg for a in options.args.kwonlyargs] == [
-        p.name for p in inspect.signature(cls.with_options).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY
+        p.name
+        for p in inspect.signature(cls.with_options).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
     ]
     for name, node in members.items():
         attr = inspect.getattr_static(cls, name, None)
@@ -243,11 +275,18 @@ AWKWARD: dict[str, Any] = {
                 "parameters": [
                     {"name": "type", "in": "path", "required": True, "schema": {"type": "string"}},
                     {"name": "dict", "in": "query", "schema": {"$ref": "#/components/schemas/dict"}},
-                    {"name": "window", "in": "query",
-                     "schema": {"type": "array", "prefixItems": [{"type": "integer"}], "items": {"type": "string"}}},
+                    {
+                        "name": "window",
+                        "in": "query",
+                        "schema": {"type": "array", "prefixItems": [{"type": "integer"}], "items": {"type": "string"}},
+                    },
                 ],
-                "responses": {"200": {"description": "ok", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/list"}}}}},
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/list"}}},
+                    }
+                },
             },
             "post": {
                 "operationId": "things:type",
@@ -256,48 +295,79 @@ AWKWARD: dict[str, Any] = {
                     {"name": "from", "in": "query", "schema": {"type": "integer"}},
                     {"name": "X-Trace", "in": "header", "required": True, "schema": {"type": "string"}},
                 ],
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Node"}}}},
-                "responses": {"200": {"description": "ok", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Node"}}}},
-                              "404": {"description": "missing", "content": {"application/json": {
-                                  "schema": {"$ref": "#/components/schemas/Cost-Input"}}}}},
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}},
+                    },
+                    "404": {
+                        "description": "missing",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Cost-Input"}}},
+                    },
+                },
             },
         },
     },
-    "components": {"schemas": {
-        "list": {"type": "object", "required": ["items", "str"], "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Shape"}},
-            "str": {"type": ["string", "null"]},
-            "int": {"type": "integer"},
-            "from": {"type": "string"},
-            "cf-token": {"type": "string"},
-            "extra": {"type": "object", "additionalProperties": {"type": "integer"}},
-            "maybe": {"type": ["object", "null"], "required": ["a"], "properties": {"a": {"type": "integer"}}},
-            "opt": {"$ref": "#/components/schemas/Opt"},
-            "merged": {"allOf": [{"$ref": "#/components/schemas/Cost-Input"},
-                                 {"type": "object", "properties": {"note": {"type": "string"}}}]},
-        }},
-        "dict": {"type": "string", "enum": ["a", "b"]},
-        "Shape": {"oneOf": [{"$ref": "#/components/schemas/Circle"}, {"$ref": "#/components/schemas/Square"}],
-                  "discriminator": {"propertyName": "kind",
-                                    "mapping": {"circle": "#/components/schemas/Circle",
-                                                "square": "#/components/schemas/Square"}}},
-        "Circle": {"type": "object", "required": ["kind", "r"],
-                   "properties": {"kind": {"const": "circle"}, "r": {"type": "number"}}},
-        "Square": {"type": "object", "required": ["kind", "side"],
-                   "properties": {"kind": {"type": "string"}, "side": {"type": "integer"}}},
-        "Node": {"type": "object", "required": ["name"], "properties": {
-            "name": {"type": "string"},
-            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
-            "Node": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]},
-        }},
-        "Opt": {"type": ["null", "object"], "properties": {"b": {"type": "string"}}},
-        "Cost-Input": {"type": "object", "required": ["amount"], "properties": {"amount": {"type": "integer"}}},
-    }},
+    "components": {
+        "schemas": {
+            "list": {
+                "type": "object",
+                "required": ["items", "str"],
+                "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Shape"}},
+                    "str": {"type": ["string", "null"]},
+                    "int": {"type": "integer"},
+                    "from": {"type": "string"},
+                    "cf-token": {"type": "string"},
+                    "extra": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "maybe": {"type": ["object", "null"], "required": ["a"], "properties": {"a": {"type": "integer"}}},
+                    "opt": {"$ref": "#/components/schemas/Opt"},
+                    "merged": {
+                        "allOf": [
+                            {"$ref": "#/components/schemas/Cost-Input"},
+                            {"type": "object", "properties": {"note": {"type": "string"}}},
+                        ]
+                    },
+                },
+            },
+            "dict": {"type": "string", "enum": ["a", "b"]},
+            "Shape": {
+                "oneOf": [{"$ref": "#/components/schemas/Circle"}, {"$ref": "#/components/schemas/Square"}],
+                "discriminator": {
+                    "propertyName": "kind",
+                    "mapping": {"circle": "#/components/schemas/Circle", "square": "#/components/schemas/Square"},
+                },
+            },
+            "Circle": {
+                "type": "object",
+                "required": ["kind", "r"],
+                "properties": {"kind": {"const": "circle"}, "r": {"type": "number"}},
+            },
+            "Square": {
+                "type": "object",
+                "required": ["kind", "side"],
+                "properties": {"kind": {"type": "string"}, "side": {"type": "integer"}},
+            },
+            "Node": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+                    "Node": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]},
+                },
+            },
+            "Opt": {"type": ["null", "object"], "properties": {"b": {"type": "string"}}},
+            "Cost-Input": {"type": "object", "required": ["amount"], "properties": {"amount": {"type": "integer"}}},
+        }
+    },
 }
 
-AWKWARD_USAGE = '''# pyright: strict
+AWKWARD_USAGE = """# pyright: strict
 from typing import Literal, assert_type
 
 import dynclient
@@ -340,7 +410,7 @@ except c.errors.Cost_Input as exc:
     assert_type(exc.status_code, int)
 cost: Cost_Input = {"amount": 1}
 print(x, cost)
-'''
+"""
 
 
 @pytest.fixture(scope="session")
@@ -396,7 +466,8 @@ def test_two_schemas_with_one_python_name_fail_loudly() -> None:
     doc = json.loads(json.dumps(AWKWARD))
     doc["components"]["schemas"]["Cost_Input"] = {"type": "object", "properties": {"x": {"type": "string"}}}
     doc["paths"]["/things/{type}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
-        "anyOf": [{"$ref": "#/components/schemas/Cost_Input"}, {"$ref": "#/components/schemas/list"}]}
+        "anyOf": [{"$ref": "#/components/schemas/Cost_Input"}, {"$ref": "#/components/schemas/list"}]
+    }
     with pytest.raises(SpecError, match="Cost_Input"):
         render_stubs(dynclient.load_spec(doc))
 
@@ -426,7 +497,7 @@ def _reachable_components(spec: dynclient.ApiSpec) -> set[str]:
         if isinstance(node, Mapping):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith(prefix):
-                yield ref[len(prefix):]
+                yield ref[len(prefix) :]
             for key, value in node.items():
                 if key not in ("examples", "example", "default", "const", "enum"):
                     yield from walk(value)
@@ -464,7 +535,7 @@ def test_the_whole_polar_spec_renders_with_no_schema_dropped(polar_render: tuple
     assert len(re.findall(r"    def call\(self, operation: typing\.Literal\[", init)) == len(spec)
 
 
-POLAR_USAGE = '''from typing import assert_type
+POLAR_USAGE = """from typing import assert_type
 
 import dynclient
 from dynclient.schemas import Customer, Filter, ListResource_Customer_
@@ -474,7 +545,7 @@ assert_type(c.customers.get(id="x"), Customer)
 assert_type(c.call("customers_list", limit=1), ListResource_Customer_)
 f: Filter = {"conjunction": "and", "clauses": [{"conjunction": "or", "clauses": []}]}
 print(f)
-'''
+"""
 
 
 @pytest.mark.slow

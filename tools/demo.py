@@ -30,11 +30,22 @@ DEMO_TOKEN = "demo-token"
 
 #: (operation, arguments): what a caller would write; the operations themselves come from the spec
 CALLS: list[tuple[str, dict[str, Any]]] = [
-    ("customers_list", {"organization_id": ORG_ID, "limit": 5, "sorting": ["-created_at", "email"],
-                        "metadata": {"plan": "pro"}}),
-    ("customers_create", {"body": {"email": "ada@example.com", "name": "Ada Lovelace", "external_id": "usr_1337",
-                                   "billing_address": {"country": "GB", "city": "London"},
-                                   "metadata": {"plan": "pro", "seats": 3}}}),
+    (
+        "customers_list",
+        {"organization_id": ORG_ID, "limit": 5, "sorting": ["-created_at", "email"], "metadata": {"plan": "pro"}},
+    ),
+    (
+        "customers_create",
+        {
+            "body": {
+                "email": "ada@example.com",
+                "name": "Ada Lovelace",
+                "external_id": "usr_1337",
+                "billing_address": {"country": "GB", "city": "London"},
+                "metadata": {"plan": "pro", "seats": 3},
+            }
+        },
+    ),
     ("customers_export", {"organization_id": [ORG_ID, str(uuid.UUID(int=0x1DBFC5170BBF43019BA8555CA42B9738))]}),
     ("customers_get", {"id": CUSTOMER_ID}),
     ("customers_update", {"id": CUSTOMER_ID, "body": {"name": "Ada King", "locale": "en-GB"}}),
@@ -60,11 +71,16 @@ def summarize(result: Any) -> str:
             pag = result.get("pagination") or {}
             first = result["items"][0] if result["items"] else {}
             who = f"; first: {first.get('email')!r}" if isinstance(first, dict) and first else ""
-            return (f"{len(result['items'])} item(s), total_count={pag.get('total_count')}, "
-                    f"max_page={pag.get('max_page')}{who}")
+            return (
+                f"{len(result['items'])} item(s), total_count={pag.get('total_count')}, "
+                f"max_page={pag.get('max_page')}{who}"
+            )
         parts = [f"{k}={result[k]!r}" for k in ("type", "id", "email", "name") if k in result]
-        extra = [f"{k}: {len(result[k])}" for k in ("active_subscriptions", "granted_benefits", "active_meters")
-                 if isinstance(result.get(k), list)]
+        extra = [
+            f"{k}: {len(result[k])}"
+            for k in ("active_subscriptions", "granted_benefits", "active_meters")
+            if isinstance(result.get(k), list)
+        ]
         return ", ".join(parts + extra) or f"object with {len(result)} field(s)"
     return repr(result)[:80]
 
@@ -77,8 +93,9 @@ def run(base_url: str, out: Callable[[str], None] = print) -> int:
         exchanges.append((request, response))
 
     failures = 0
-    with dynclient.Client(base_url=base_url, access_token=DEMO_TOKEN, validate_responses="strict",
-                          after_response=[keep], timeout=20.0) as client:
+    with dynclient.Client(
+        base_url=base_url, access_token=DEMO_TOKEN, validate_responses="strict", after_response=[keep], timeout=20.0
+    ) as client:
         for name, arguments in CALLS:
             before = len(exchanges)
             try:
@@ -107,15 +124,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with running(dynamic=args.dynamic, seed=args.seed) as (server, changes):
             mode = "dynamic" if args.dynamic else "static"
-            print(f"Prism {mode} mock on {server.base_url} (pid {server.pid}); "
-                  f"compat copy of {dynclient.bundled_spec_path().name}: "
-                  f"{len(changes)} change(s) of kinds {sorted({c.kind for c in changes})}")
+            print(
+                f"Prism {mode} mock on {server.base_url} (pid {server.pid}); "
+                f"compat copy of {dynclient.bundled_spec_path().name}: "
+                f"{len(changes)} change(s) of kinds {sorted({c.kind for c in changes})}"
+            )
             failures = run(server.base_url)
     except PrismError as exc:
         print(f"demo: {exc}", file=sys.stderr)
         return 2
-    print(f"Prism stopped. {len(CALLS) - failures}/{len(CALLS)} operations succeeded "
-          f"in {time.monotonic() - started:.1f}s.")
+    print(
+        f"Prism stopped. {len(CALLS) - failures}/{len(CALLS)} operations succeeded "
+        f"in {time.monotonic() - started:.1f}s."
+    )
     return 1 if failures else 0
 
 

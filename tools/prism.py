@@ -108,9 +108,7 @@ def _widen_array_query(doc: dict[str, Any], changes: list[Change]) -> None:
                 if not isinstance(branches, list):
                     continue
                 arrays = [b for b in branches if isinstance(b, dict) and b.get("type") == "array"]
-                scalars = [
-                    b for b in branches if isinstance(b, dict) and b.get("type") not in ("array", "null")
-                ]
+                scalars = [b for b in branches if isinstance(b, dict) and b.get("type") not in ("array", "null")]
                 if len(arrays) == 1 and not scalars and isinstance(arrays[0].get("items"), dict):
                     branches.insert(1, copy.deepcopy(arrays[0]["items"]))
                     pointer = f"/paths/{_escape(path)}/{method}/parameters/{i}/schema/anyOf"
@@ -219,8 +217,12 @@ class PrismServer:
             self.log_path = self._log_dir / f"prism-{'dynamic' if self.dynamic else 'static'}-{self.port}.log"
             self._log = self.log_path.open("wb")
             self._proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                start_new_session=True, cwd=ROOT,
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=ROOT,
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
             )
             try:
@@ -235,8 +237,9 @@ class PrismServer:
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if not self.alive():
-                raise PrismError(f"Prism exited early (code {self._proc.returncode if self._proc else '?'}):"
-                                 f" {self.log_tail()}")
+                raise PrismError(
+                    f"Prism exited early (code {self._proc.returncode if self._proc else '?'}): {self.log_tail()}"
+                )
             try:
                 httpx.get(f"{self.base_url}/__dynclient_ready__", timeout=2.0)
                 return

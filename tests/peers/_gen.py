@@ -28,23 +28,57 @@ from referencing.jsonschema import DRAFT202012
 __all__ = ["SchemaStrategies"]
 
 _ANNOTATIONS = frozenset(
-    {"title", "description", "examples", "default", "discriminator", "x-speakeasy-enums", "deprecated",
-     "readOnly", "writeOnly", "$schema", "$id", "$comment", "example"}
+    {
+        "title",
+        "description",
+        "examples",
+        "default",
+        "discriminator",
+        "x-speakeasy-enums",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "$schema",
+        "$id",
+        "$comment",
+        "example",
+    }
 )
 _KNOWN = _ANNOTATIONS | {
-    "$ref", "const", "enum", "anyOf", "oneOf", "type", "minLength", "maxLength", "format", "minimum", "maximum",
-    "exclusiveMinimum", "exclusiveMaximum", "items", "prefixItems", "minItems", "maxItems", "properties",
-    "required", "additionalProperties", "propertyNames", "maxProperties",
+    "$ref",
+    "const",
+    "enum",
+    "anyOf",
+    "oneOf",
+    "type",
+    "minLength",
+    "maxLength",
+    "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "items",
+    "prefixItems",
+    "minItems",
+    "maxItems",
+    "properties",
+    "required",
+    "additionalProperties",
+    "propertyNames",
+    "maxProperties",
 }
 _MAX_COLLECTION = 3
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
 
 
 def _datetimes() -> st.SearchStrategy[str]:
-    zones = st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=2)), dt.timezone(dt.timedelta(hours=-5, minutes=-30))])
-    return st.datetimes(
-        min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=zones
-    ).map(lambda d: d.isoformat())
+    zones = st.sampled_from(
+        [dt.UTC, dt.timezone(dt.timedelta(hours=2)), dt.timezone(dt.timedelta(hours=-5, minutes=-30))]
+    )
+    return st.datetimes(min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=zones).map(
+        lambda d: d.isoformat()
+    )
 
 
 _FORMATS: dict[str, st.SearchStrategy[str]] = {
@@ -123,7 +157,9 @@ class SchemaStrategies:
                 return base.filter(lambda v: len(v) >= lo and (hi is None or len(v) <= hi))
             lo = s.get("minLength", 0)
             hi = s.get("maxLength", max(lo, 0) + 12)
-            return st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=lo, max_size=min(hi, lo + 24))
+            return st.text(
+                st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=lo, max_size=min(hi, lo + 24)
+            )
         if kind in ("integer", "number"):
             lo = s.get("minimum")
             hi = s.get("maximum")
@@ -134,11 +170,19 @@ class SchemaStrategies:
             if kind == "integer":
                 return st.integers(min_value=lo, max_value=hi)
             floats = st.floats(
-                min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False,
-                exclude_min="exclusiveMinimum" in s, exclude_max="exclusiveMaximum" in s,
+                min_value=lo,
+                max_value=hi,
+                allow_nan=False,
+                allow_infinity=False,
+                exclude_min="exclusiveMinimum" in s,
+                exclude_max="exclusiveMaximum" in s,
             )
-            return st.one_of(st.integers(min_value=None if lo is None else int(lo) + 1,
-                                         max_value=None if hi is None else int(hi) - 1), floats)
+            return st.one_of(
+                st.integers(
+                    min_value=None if lo is None else int(lo) + 1, max_value=None if hi is None else int(hi) - 1
+                ),
+                floats,
+            )
         if kind == "array":
             prefix = s.get("prefixItems")
             lo = s.get("minItems", 0)
@@ -166,8 +210,11 @@ class SchemaStrategies:
             return fixed
         names = s.get("propertyNames", {})
         name_lo, name_hi = names.get("minLength", 1), names.get("maxLength", 12)
-        keys = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=name_lo,
-                       max_size=min(name_hi, name_lo + 12)).filter(lambda k: k not in props)
+        keys = st.text(
+            st.characters(codec="utf-8", exclude_categories=("Cs",)),
+            min_size=name_lo,
+            max_size=min(name_hi, name_lo + 12),
+        ).filter(lambda k: k not in props)
         room = min(s.get("maxProperties", _MAX_COLLECTION), _MAX_COLLECTION)
         extras = st.dictionaries(keys, self.strategy(extra_schema), max_size=room)
 

@@ -30,7 +30,12 @@ _BAD_FORMAT = {
     "date": "2024-13-45",
 }
 _CANDIDATES: list[tuple[str, Any]] = [
-    ("integer", 7), ("string", "text"), ("boolean", True), ("array", [1]), ("object", {"k": 1}), ("null", None),
+    ("integer", 7),
+    ("string", "text"),
+    ("boolean", True),
+    ("array", [1]),
+    ("object", {"k": 1}),
+    ("null", None),
 ]
 
 

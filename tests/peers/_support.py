@@ -69,6 +69,7 @@ def is_uuid4_independent(value: str) -> bool:
 
 # -- generators ---------------------------------------------------------------------------------
 
+
 @functools.lru_cache(maxsize=1)
 def strategies() -> SchemaStrategies:
     return SchemaStrategies(bundled_document())
@@ -108,6 +109,7 @@ def arguments_strategy(op_name: str) -> st.SearchStrategy[dict[str, Any]]:
 
 
 # -- openapi-core -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Adjustment:
@@ -152,7 +154,11 @@ def oracle_document(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[A
                 if param.get("style") == "deepObject":
                     if not param.get("explode"):
                         param["explode"] = True
-                        notes.append(Adjustment("deepObject-explode", where, "openapi-core reads deepObject only with explode: true"))
+                        notes.append(
+                            Adjustment(
+                                "deepObject-explode", where, "openapi-core reads deepObject only with explode: true"
+                            )
+                        )
                     target = schema
                     if "$ref" in schema:
                         target = copy.deepcopy(_resolve(doc, schema["$ref"]))
@@ -164,7 +170,9 @@ def oracle_document(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[A
                 flat = _query_schema_for_oracle(schema)
                 if flat is not None:
                     param["schema"] = flat
-                    notes.append(Adjustment("anyOf-param", where, f"hoisted {flat.get('type')!r} branch as the top-level type"))
+                    notes.append(
+                        Adjustment("anyOf-param", where, f"hoisted {flat.get('type')!r} branch as the top-level type")
+                    )
     return doc, notes
 
 
@@ -247,6 +255,7 @@ def oracle_rejects_response(request: httpx.Request, response: httpx.Response) ->
 
 
 # -- dynclient helpers ---------------------------------------------------------------------------
+
 
 def offline_client(**options: Any) -> dynclient.Client:
     def refuse(request: httpx.Request) -> httpx.Response:

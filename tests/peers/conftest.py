@@ -33,8 +33,10 @@ DYNAMIC_SEEDS = ("dynclient-1", "dynclient-2", "dynclient-3")
 
 @pytest.fixture(scope="session")
 def prism_dynamic_servers(prism_spec: tuple[Path, list[Change]]) -> Iterator[dict[str, PrismServer]]:
-    servers = {seed: PrismServer(prism_spec[0], dynamic=True, seed=seed, log_dir=prism_spec[0].parent)
-               for seed in DYNAMIC_SEEDS}
+    servers = {
+        seed: PrismServer(prism_spec[0], dynamic=True, seed=seed, log_dir=prism_spec[0].parent)
+        for seed in DYNAMIC_SEEDS
+    }
     try:
         yield servers
     finally:

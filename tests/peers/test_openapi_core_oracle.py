@@ -48,7 +48,10 @@ SUITE = "oracle"
 REQUESTS_PER_OP = 180
 RESPONSES_PER_STATUS = 12
 _SETTINGS = settings(
-    max_examples=REQUESTS_PER_OP, deadline=None, database=None, derandomize=True,
+    max_examples=REQUESTS_PER_OP,
+    deadline=None,
+    database=None,
+    derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
 
@@ -111,8 +114,9 @@ def test_generated_requests_pass_openapi_core(client: dynclient.Client, op_name:
         count(SUITE, "generated requests")
         problem = oracle_rejects_request(request)
         if problem is not None:
-            rejected.append(f"{request.method} {request.url} body={request.content[:200]!r}: {problem!r} "
-                            f"({problem.__cause__!r})")
+            rejected.append(
+                f"{request.method} {request.url} body={request.content[:200]!r}: {problem!r} ({problem.__cause__!r})"
+            )
 
     check()
     count(SUITE, "operations")
@@ -122,6 +126,7 @@ def test_generated_requests_pass_openapi_core(client: dynclient.Client, op_name:
 
 
 # -- invalid inputs --------------------------------------------------------------------------------
+
 
 def _argument_schema(op: dynclient.Operation) -> dict[str, Any]:
     props: dict[str, Any] = {p.name: p.schema.raw for p in op.parameters}
@@ -141,8 +146,10 @@ def _reference(schema: Mapping[str, Any]) -> Draft202012Validator:
 def _argument_shapes(walker: Walker, op: dynclient.Operation) -> list[Shape]:
     """Full argument sets; a oneOf body gives one per branch."""
     schema = _argument_schema(op)
-    base_shapes = walker.full({k: v for k, v in schema.items() if k != "properties"} | {
-        "properties": {k: v for k, v in schema["properties"].items() if k != "body"}})
+    base_shapes = walker.full(
+        {k: v for k, v in schema.items() if k != "properties"}
+        | {"properties": {k: v for k, v in schema["properties"].items() if k != "body"}}
+    )
     if "body" not in schema["properties"]:
         return base_shapes
     out = []
@@ -212,6 +219,7 @@ def test_invalid_inputs_refused_by_dynclient_and_openapi_core(client: dynclient.
 
 # -- responses -------------------------------------------------------------------------------------
 
+
 def _json_responses() -> list[tuple[str, str, str]]:
     out = []
     for name in CORE_OPS:
@@ -223,8 +231,9 @@ def _json_responses() -> list[tuple[str, str, str]]:
 
 def _response(request: httpx.Request, status: int, media: str, value: Any) -> httpx.Response:
     if media.endswith("json"):
-        return httpx.Response(status, content=json.dumps(value).encode(), headers={"Content-Type": media},
-                              request=request)
+        return httpx.Response(
+            status, content=json.dumps(value).encode(), headers={"Content-Type": media}, request=request
+        )
     return httpx.Response(status, text=str(value), headers={"Content-Type": media}, request=request)
 
 
@@ -250,8 +259,13 @@ def test_generated_responses_pass_both(client: dynclient.Client, op_name: str, s
         # allows "", so non-JSON bodies are generated non-empty (docs/peers.md)
         values = values.filter(lambda v: v != "")
 
-    @settings(max_examples=RESPONSES_PER_STATUS, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=RESPONSES_PER_STATUS,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(values)
     def check(value: Any) -> None:
         response = _response(request, code, media, value)

@@ -67,8 +67,12 @@ def _client(server: PrismServer, seen: list[httpx.Response], **options: Any) -> 
         seen.append(response)
 
     return dynclient.Client(
-        base_url=server.base_url, access_token=TOKEN, validate_responses="strict",
-        after_response=[keep], timeout=20.0, **options,
+        base_url=server.base_url,
+        access_token=TOKEN,
+        validate_responses="strict",
+        after_response=[keep],
+        timeout=20.0,
+        **options,
     )
 
 
@@ -132,8 +136,12 @@ def test_forced_errors_map_to_exception_classes(prism: PrismServer, op_name: str
 def test_violations_header_is_what_we_think(prism_static: PrismServer) -> None:
     """The sl-violations check can fail: Prism does report a bad request this way."""
     server = prism_static.ensure()
-    r = httpx.get(f"{server.base_url}/v1/customers/", params={"limit": "0"},
-                  headers={"Authorization": f"Bearer {TOKEN}"}, timeout=20)
+    r = httpx.get(
+        f"{server.base_url}/v1/customers/",
+        params={"limit": "0"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=20,
+    )
     assert r.status_code == 422
     violations = json.loads(r.headers["sl-violations"])
     assert any(v["location"][:3] == ["request", "query", "limit"] for v in violations)
@@ -152,8 +160,12 @@ def test_prism_crash_on_non_latin1_violation_is_survived(prism_spec: tuple[Path,
             client.call("customers_create", body=bad_body)
         assert server.alive() and seen == []
         with pytest.raises(httpx.TransportError):
-            httpx.post(f"{server.base_url}/v1/customers/", json=bad_body,
-                       headers={"Authorization": f"Bearer {TOKEN}"}, timeout=20)
+            httpx.post(
+                f"{server.base_url}/v1/customers/",
+                json=bad_body,
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                timeout=20,
+            )
         server._proc.wait(timeout=20)  # type: ignore[union-attr]
         assert not server.alive()
         assert "Invalid character in header content" in server.log_tail(40)
@@ -248,8 +260,9 @@ async def test_async_client_against_prism(prism_static: PrismServer) -> None:
     async def keep(_op: str, _request: httpx.Request, response: httpx.Response) -> None:
         seen.append(response)
 
-    async with dynclient.AsyncClient(base_url=server.base_url, access_token=TOKEN, validate_responses="strict",
-                                     after_response=[keep], timeout=20.0) as client:
+    async with dynclient.AsyncClient(
+        base_url=server.base_url, access_token=TOKEN, validate_responses="strict", after_response=[keep], timeout=20.0
+    ) as client:
         for op_name in CORE_OPS:
             args = _argument_sets(op_name)[-1]
             await client.invoke(op_name, **args)
@@ -272,8 +285,13 @@ def test_generated_requests_pass_prism_validation(prism_static: PrismServer, op_
     violations: list[str] = []
     server = prism_static.ensure()
 
-    @settings(max_examples=GENERATED_PER_OP, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=GENERATED_PER_OP,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.data())
     def check(data: st.DataObject) -> None:
         args = data.draw(arguments_strategy(op_name), label="arguments")

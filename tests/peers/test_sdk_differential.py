@@ -110,8 +110,9 @@ def _sdk_request(op_name: str, args: dict[str, Any]) -> httpx.Request:
 
 def _dynclient_request(op_name: str, args: dict[str, Any]) -> httpx.Request:
     seen, transport = _capture()
-    with dynclient.Client(http_client=httpx.Client(transport=transport), access_token="t",
-                          validate_responses="off") as client:
+    with dynclient.Client(
+        http_client=httpx.Client(transport=transport), access_token="t", validate_responses="off"
+    ) as client:
         client.invoke(op_name, **args)
     assert len(seen) == 1
     return seen[0]
@@ -166,7 +167,7 @@ def test_path_values_sdk_does_not_encode(external_id: str) -> None:
     sdk = _sdk_request("customers_get_external", {"external_id": external_id})
     prefix = "/v1/customers/external/"
     assert ours.url.raw_path.decode().startswith(prefix)
-    tail = ours.url.raw_path.decode()[len(prefix):]
+    tail = ours.url.raw_path.decode()[len(prefix) :]
     assert "/" not in tail and "?" not in tail and "#" not in tail
     assert urlsplit(str(sdk.url)).path != urlsplit(str(ours.url)).path or sdk.url.query != ours.url.query
     count(SUITE, "documented disagreements (path encoding)")

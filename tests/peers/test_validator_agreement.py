@@ -30,9 +30,22 @@ GENERATED_PER_SCHEMA = 25
 ARBITRARY_PER_SCHEMA = 25
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8) | st.sampled_from(["", "individual", "team", "-created_at", "2024-01-01T00:00:00Z",
-                                            "someone@example.com", "4f0c2a4e-9a3b-4c1d-8e2f-0123456789ab"]),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8)
+    | st.sampled_from(
+        [
+            "",
+            "individual",
+            "team",
+            "-created_at",
+            "2024-01-01T00:00:00Z",
+            "someone@example.com",
+            "4f0c2a4e-9a3b-4c1d-8e2f-0123456789ab",
+        ]
+    ),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=8,
 )
@@ -71,7 +84,9 @@ def _verdicts(judges: tuple[SchemaEngine, SchemaEngine], pointer: str, value: An
 
 
 @pytest.mark.parametrize(("label", "pointer", "raw"), SCHEMAS, ids=[s[0] for s in SCHEMAS])
-def test_engines_agree(judges: tuple[SchemaEngine, SchemaEngine], label: str, pointer: str, raw: dict[str, Any]) -> None:
+def test_engines_agree(
+    judges: tuple[SchemaEngine, SchemaEngine], label: str, pointer: str, raw: dict[str, Any]
+) -> None:
     assert judges[0].engine == "rs" and judges[1].engine == "python"
     disagreements: list[str] = []
     verdicts = {True: 0, False: 0}
@@ -83,14 +98,24 @@ def test_engines_agree(judges: tuple[SchemaEngine, SchemaEngine], label: str, po
         if len(set(v)) != 1 or (expect is not None and v[0] != expect):
             disagreements.append(f"rs={v[0]} python={v[1]} reference={v[2]} expected={expect}: {value!r}"[:400])
 
-    @settings(max_examples=GENERATED_PER_SCHEMA, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=GENERATED_PER_SCHEMA,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(schema_strategy(raw))
     def generated(value: Any) -> None:
         judge(value, True)
 
-    @settings(max_examples=ARBITRARY_PER_SCHEMA, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=ARBITRARY_PER_SCHEMA,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(_JSON)
     def arbitrary(value: Any) -> None:
         judge(value, None)

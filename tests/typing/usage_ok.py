@@ -33,11 +33,24 @@ CSV = "id,email\n992fae2a-2a17-4b7a-8d9e-e287cf90131b,ada@example.com\n"
 
 def customer_json(kind: str) -> dict[str, object]:
     return {
-        "id": CUSTOMER_ID, "created_at": "2026-01-02T03:04:05Z", "modified_at": None, "metadata": {"plan": "pro"},
-        "external_id": "usr_1", "email": "ada@example.com", "email_verified": True, "type": kind, "name": "Ada",
-        "billing_name": None, "billing_address": None, "tax_id": ["911144442", "us_ein"], "locale": "en",
-        "organization_id": ORG_ID, "default_payment_method_id": None, "deleted_at": None,
-        "first_user_event_at": None, "avatar_url": "https://example.com/a.png",
+        "id": CUSTOMER_ID,
+        "created_at": "2026-01-02T03:04:05Z",
+        "modified_at": None,
+        "metadata": {"plan": "pro"},
+        "external_id": "usr_1",
+        "email": "ada@example.com",
+        "email_verified": True,
+        "type": kind,
+        "name": "Ada",
+        "billing_name": None,
+        "billing_address": None,
+        "tax_id": ["911144442", "us_ein"],
+        "locale": "en",
+        "organization_id": ORG_ID,
+        "default_payment_method_id": None,
+        "deleted_at": None,
+        "first_user_event_at": None,
+        "avatar_url": "https://example.com/a.png",
     }
 
 
@@ -49,12 +62,18 @@ def handler(request: httpx.Request) -> httpx.Response:
     if path.endswith("/export"):
         return httpx.Response(200, text=CSV, headers={"content-type": "text/csv"})
     if path.endswith("/state"):
-        state: dict[str, object] = {**customer_json(kind), "active_subscriptions": [], "granted_benefits": [],
-                                    "active_meters": []}
+        state: dict[str, object] = {
+            **customer_json(kind),
+            "active_subscriptions": [],
+            "granted_benefits": [],
+            "active_meters": [],
+        }
         return httpx.Response(200, json=state)
     if path == "/v1/customers/" and method == "GET":
-        page = {"items": [customer_json("individual"), customer_json("team")],
-                "pagination": {"total_count": 2, "max_page": 1}}
+        page = {
+            "items": [customer_json("individual"), customer_json("team")],
+            "pagination": {"total_count": 2, "max_page": 1},
+        }
         return httpx.Response(200, json=page)
     if path.endswith(MISSING_ID):
         return httpx.Response(404, json={"error": "ResourceNotFound", "detail": "Customer not found."})
