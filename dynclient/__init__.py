@@ -4,6 +4,8 @@ Nothing per endpoint is written by hand: operations, parameters, validation and
 error classes all come from the spec (by default, the one bundled in the package).
 """
 
+from typing import Any
+
 from ._client import (
     DEFAULT_TIMEOUT,
     AfterResponse,
@@ -11,18 +13,36 @@ from ._client import (
     BeforeRequest,
     Client,
     OperationGroup,
-    ResponseValidationWarning,
 )
 from ._errors import (
     APIError,
+    ApiVersionError,
+    ApiVersionWarning,
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    ConfigurationError,
+    ConflictError,
+    DeadlineExceeded,
     DynclientError,
+    DynclientWarning,
     FieldError,
+    InvalidTokenError,
+    NotFoundError,
     PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTimeout,
     RequestValidationError,
+    ResponseDriftWarning,
+    ResponseTooLargeError,
     ResponseValidationError,
+    ResponseValidationWarning,
+    ServerError,
     SpecError,
-    TimeoutError,
     TransportError,
+    UnprocessableEntityError,
+    WebhookVerificationError,
 )
 from ._ir import (
     ApiSpec,
@@ -46,19 +66,35 @@ __all__ = [
     "APIError",
     "AfterResponse",
     "ApiSpec",
+    "ApiVersionError",
+    "ApiVersionWarning",
     "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
     "BeforeRequest",
     "Client",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConflictError",
+    "DeadlineExceeded",
     "DynclientError",
+    "DynclientWarning",
     "FieldError",
+    "InvalidTokenError",
+    "NotFoundError",
     "Operation",
     "OperationGroup",
     "Pagination",
     "PaginationError",
     "Parameter",
+    "PermissionDeniedError",
+    "RateLimitError",
     "RequestBody",
+    "RequestTimeout",
     "RequestValidationError",
     "Response",
+    "ResponseDriftWarning",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ResponseValidationWarning",
     "RetryPolicy",
@@ -66,9 +102,24 @@ __all__ = [
     "SecurityRequirement",
     "SecurityScheme",
     "Server",
+    "ServerError",
     "SpecError",
-    "TimeoutError",
     "TransportError",
+    "UnprocessableEntityError",
+    "WebhookVerificationError",
     "bundled_spec_path",
     "load_spec",
 ]
+
+#: Old names kept working, with a DeprecationWarning; not in ``__all__``.
+_DEPRECATED = {"TimeoutError": ("RequestTimeout", RequestTimeout)}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:
+        import warnings
+
+        new, value = _DEPRECATED[name]
+        warnings.warn(f"dynclient.{name} is deprecated; use dynclient.{new}", DeprecationWarning, stacklevel=2)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,27 +21,45 @@ from dynclient._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from dynclient._errors import APIError as APIError
 from dynclient._client import AfterResponse as AfterResponse
 from dynclient._ir import ApiSpec as ApiSpec
+from dynclient._errors import ApiVersionError as ApiVersionError
+from dynclient._errors import ApiVersionWarning as ApiVersionWarning
+from dynclient._errors import AuthenticationError as AuthenticationError
+from dynclient._errors import BadRequestError as BadRequestError
 from dynclient._client import BeforeRequest as BeforeRequest
+from dynclient._errors import ClientClosedError as ClientClosedError
+from dynclient._errors import ConfigurationError as ConfigurationError
+from dynclient._errors import ConflictError as ConflictError
+from dynclient._errors import DeadlineExceeded as DeadlineExceeded
 from dynclient._errors import DynclientError as DynclientError
+from dynclient._errors import DynclientWarning as DynclientWarning
 from dynclient._errors import FieldError as FieldError
+from dynclient._errors import InvalidTokenError as InvalidTokenError
+from dynclient._errors import NotFoundError as NotFoundError
 from dynclient._ir import Operation as Operation
 from dynclient._client import OperationGroup as OperationGroup
 from dynclient._ir import Pagination as Pagination
 from dynclient._errors import PaginationError as PaginationError
 from dynclient._ir import Parameter as Parameter
+from dynclient._errors import PermissionDeniedError as PermissionDeniedError
+from dynclient._errors import RateLimitError as RateLimitError
 from dynclient._ir import RequestBody as RequestBody
+from dynclient._errors import RequestTimeout as RequestTimeout
 from dynclient._errors import RequestValidationError as RequestValidationError
 from dynclient._ir import Response as Response
+from dynclient._errors import ResponseDriftWarning as ResponseDriftWarning
+from dynclient._errors import ResponseTooLargeError as ResponseTooLargeError
 from dynclient._errors import ResponseValidationError as ResponseValidationError
-from dynclient._client import ResponseValidationWarning as ResponseValidationWarning
+from dynclient._errors import ResponseValidationWarning as ResponseValidationWarning
 from dynclient._retry import RetryPolicy as RetryPolicy
 from dynclient._ir import SchemaRef as SchemaRef
 from dynclient._ir import SecurityRequirement as SecurityRequirement
 from dynclient._ir import SecurityScheme as SecurityScheme
 from dynclient._ir import Server as Server
+from dynclient._errors import ServerError as ServerError
 from dynclient._errors import SpecError as SpecError
-from dynclient._errors import TimeoutError as TimeoutError
 from dynclient._errors import TransportError as TransportError
+from dynclient._errors import UnprocessableEntityError as UnprocessableEntityError
+from dynclient._errors import WebhookVerificationError as WebhookVerificationError
 from dynclient._spec import bundled_spec_path as bundled_spec_path
 from dynclient._spec import load_spec as load_spec
 
@@ -52,19 +70,35 @@ __all__ = [
     "APIError",
     "AfterResponse",
     "ApiSpec",
+    "ApiVersionError",
+    "ApiVersionWarning",
     "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
     "BeforeRequest",
     "Client",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConflictError",
+    "DeadlineExceeded",
     "DynclientError",
+    "DynclientWarning",
     "FieldError",
+    "InvalidTokenError",
+    "NotFoundError",
     "Operation",
     "OperationGroup",
     "Pagination",
     "PaginationError",
     "Parameter",
+    "PermissionDeniedError",
+    "RateLimitError",
     "RequestBody",
+    "RequestTimeout",
     "RequestValidationError",
     "Response",
+    "ResponseDriftWarning",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ResponseValidationWarning",
     "RetryPolicy",
@@ -72,9 +106,11 @@ __all__ = [
     "SecurityRequirement",
     "SecurityScheme",
     "Server",
+    "ServerError",
     "SpecError",
-    "TimeoutError",
     "TransportError",
+    "UnprocessableEntityError",
+    "WebhookVerificationError",
     "bundled_spec_path",
     "load_spec",
 ]
@@ -87,25 +123,25 @@ class _Errors:
     access, so a misspelt error class is a type error.)
     """
 
-    class HTTPValidationError(_APIError):
+    class HTTPValidationError(UnprocessableEntityError):
         """HTTP error response whose body is the spec's "HTTPValidationError" schema."""
 
-    class ResourceNotFound(_APIError):
+    class ResourceNotFound(NotFoundError):
         """HTTP error response whose body is the spec's "ResourceNotFound" schema."""
 
-    class NotPermitted(_APIError):
+    class NotPermitted(PermissionDeniedError):
         """HTTP error response whose body is the spec's "NotPermitted" schema."""
 
-    class AmbiguousExternalCustomerID(_APIError):
+    class AmbiguousExternalCustomerID(ConflictError):
         """HTTP error response whose body is the spec's "AmbiguousExternalCustomerID" schema."""
 
-    class PaymentMethodSetupFailed(_APIError):
+    class PaymentMethodSetupFailed(BadRequestError):
         """HTTP error response whose body is the spec's "PaymentMethodSetupFailed" schema."""
 
-    class CustomerNotReady(_APIError):
+    class CustomerNotReady(PermissionDeniedError):
         """HTTP error response whose body is the spec's "CustomerNotReady" schema."""
 
-    class PaymentMethodInUseByActiveSubscription(_APIError):
+    class PaymentMethodInUseByActiveSubscription(BadRequestError):
         """HTTP error response whose body is the spec's "PaymentMethodInUseByActiveSubscription" schema."""
 
     def __iter__(self) -> collections.abc.Iterator[builtins.type[_APIError]]: ...

@@ -726,8 +726,8 @@ _ERRORS: tuple[tuple[type[BaseException], int], ...] = (
 
 def _report(exc: BaseException) -> None:
     print(f"dynclient: {exc}", file=sys.stderr)
-    if isinstance(exc, APIError) and exc.body:
-        print(exc.body[:4000], file=sys.stderr)
+    if isinstance(exc, APIError) and exc.text:
+        print(exc.text[:4000], file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,10 +22,12 @@ from typing import Any, TypeVar
 import httpx
 
 from ._errors import (
+    ConfigurationError,
     DynclientError,
     FieldError,
+    RequestTimeout,
+    ResponseValidationWarning,
     SpecError,
-    TimeoutError,
     TransportError,
     redact_headers,
 )
@@ -43,7 +45,6 @@ __all__ = [
     "BeforeRequest",
     "Client",
     "OperationGroup",
-    "ResponseValidationWarning",
 ]
 
 logger = logging.getLogger("dynclient")
@@ -63,10 +64,6 @@ _BEARER_TYPES = frozenset({"oauth2", "openIdConnect"})
 _DATED_VERSION = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 _Self = TypeVar("_Self", bound="_ClientBase")
 _E = TypeVar("_E", bound=BaseException)
-
-
-class ResponseValidationWarning(UserWarning):
-    """Issued instead of ResponseValidationError when ``validate_responses="warn"``."""
 
 
 class _Secret:
@@ -112,12 +109,12 @@ def _pick_server(servers: Sequence[Server], server: str | int | None) -> Server:
         try:
             return servers[server]
         except IndexError:
-            raise ValueError(f"server index {server} out of range (the spec has {len(servers)})") from None
+            raise ConfigurationError(f"server index {server} out of range (the spec has {len(servers)})") from None
     for s in servers:
         if s.matches(server):
             return s
     known = ", ".join(s.id or s.description or s.url for s in servers)
-    raise ValueError(f"unknown server {server!r}; the spec declares: {known}")
+    raise ConfigurationError(f"unknown server {server!r}; the spec declares: {known}")
 
 
 class _ClientBase:
@@ -147,7 +144,7 @@ class _ClientBase:
         engine: Engine = "auto",
     ) -> None:
         if validate_responses not in ("strict", "warn", "off"):
-            raise ValueError("validate_responses must be 'strict', 'warn' or 'off'")
+            raise ConfigurationError("validate_responses must be 'strict', 'warn' or 'off'")
         self.operations: ApiSpec = load_spec(spec, tags=tags, operations=operations)
         self._runtime: SpecRuntime = runtime_for(self.operations, engine)
         self.errors: ErrorClasses = self._runtime.errors
@@ -162,7 +159,7 @@ class _ClientBase:
         if api_version:
             version = self.operations.version if api_version is True else str(api_version)
             if api_version is True and not _DATED_VERSION.match(version):
-                raise ValueError(f"the spec's info.version {version!r} is not a dated version (YYYY-MM)")
+                raise ConfigurationError(f"the spec's info.version {version!r} is not a dated version (YYYY-MM)")
             self._headers[version_header] = version
         self._headers.update(headers or {})
         self._before = tuple(before_request)
@@ -204,7 +201,7 @@ class _ClientBase:
             clone._timeout = timeout
         if validate_responses is not None:
             if validate_responses not in ("strict", "warn", "off"):
-                raise ValueError("validate_responses must be 'strict', 'warn' or 'off'")
+                raise ConfigurationError("validate_responses must be 'strict', 'warn' or 'off'")
             clone.validate_responses = validate_responses
         if headers:
             clone._headers = {**self._headers, **headers}
@@ -242,7 +239,7 @@ class _ClientBase:
 
             hint = difflib.get_close_matches(operation, self.operations.names, n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise DynclientError(f"unknown operation {operation!r}{suggestion}")
+            raise ConfigurationError(f"unknown operation {operation!r}{suggestion}")
         return self._runtime.prepared(operation)
 
     def _auth_headers(self, op: Operation) -> dict[str, str]:
@@ -319,7 +316,7 @@ class _ClientBase:
             f" retry in {wait:.2f}s" if wait is not None else "",
         )
         if wait is None:
-            cls = TimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
+            cls = RequestTimeout if isinstance(exc, httpx.TimeoutException) else TransportError
             raise cls(op, self._scrub(f"{type(exc).__name__}: {exc}"), request, state.attempt) from exc
         return wait
 
@@ -365,7 +362,7 @@ class _ClientBase:
         secret = self._token.reveal()
         if secret in str(exc):
             exc.args = tuple(_scrub_value(a, secret) for a in exc.args)
-        for name in ("body", "text", "detail", "errors"):
+        for name in ("body", "text", "errors", "message"):
             kept = getattr(exc, name, None)
             if kept is not None and secret in repr(kept):
                 setattr(exc, name, _scrub_value(kept, secret))

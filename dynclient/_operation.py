@@ -21,12 +21,27 @@ import httpx
 
 from ._build import identifier
 from ._describe import operation_doc, operation_signature
-from ._errors import APIError, FieldError, RequestValidationError, ResponseValidationError
+from ._errors import (
+    APIError,
+    FieldError,
+    RequestValidationError,
+    ResponseValidationError,
+    spec_error_class,
+    status_error_class,
+)
 from ._ir import ApiSpec, Operation, Parameter, Response
 from ._serialize import form_body, json_body, path_value, query_pairs, scalar, simple_value
 from ._validation import Compiled, Engine, SchemaEngine
 
-__all__ = ["ErrorClasses", "PreparedOperation", "RequestParts", "SpecRuntime", "ValidateMode", "runtime_for"]
+__all__ = [
+    "ErrorClasses",
+    "PreparedOperation",
+    "RequestParts",
+    "SpecRuntime",
+    "ValidateMode",
+    "make_error_classes",
+    "runtime_for",
+]
 
 ValidateMode = Literal["strict", "warn", "off"]
 _JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json\b", re.I)
@@ -50,23 +65,20 @@ class ErrorClasses(SimpleNamespace):
         return iter(vars(self).values())
 
 
-def _make_error_classes(spec: ApiSpec) -> ErrorClasses:
+def make_error_classes(spec: ApiSpec) -> ErrorClasses:
+    """One class per error-response schema title, subclassing the status class of every
+    status the title is declared under (``spec_error_class``)."""
+    statuses: dict[str, dict[str, None]] = {}
+    for op in spec.operations:
+        for r in op.error_responses:
+            if r.schema_title:
+                statuses.setdefault(r.schema_title, {}).setdefault(r.status)
     classes: dict[str, type[APIError]] = {}
     for title in spec.error_titles:
         name = identifier(title)
         if name in classes:
             continue
-        cls = type(
-            name,
-            (APIError,),
-            {
-                "__doc__": f"HTTP error response whose body is the spec's {title!r} schema.",
-                "__module__": "dynclient.errors",
-                "__qualname__": name,
-                "schema_title": title,
-            },
-        )
-        classes[name] = cls
+        classes[name] = spec_error_class(name, title, tuple(statuses.get(title, ())))
     return ErrorClasses(**classes)
 
 
@@ -219,11 +231,10 @@ class PreparedOperation:
             if declared is not None and declared.schema is not None and mode != "off":
                 problem = ResponseValidationError(
                     self.op.name,
-                    status,
-                    [FieldError("body", "empty body, but the spec declares content")],
-                    None,
-                    "",
-                    response.request,
+                    response,
+                    [FieldError("body", "empty body, but the spec declares content", path=("body",))],
+                    text="",
+                    attempts=attempts,
                 )
             return None, problem
         try:
@@ -231,11 +242,9 @@ class PreparedOperation:
         except ValueError as exc:
             raise ResponseValidationError(
                 self.op.name,
-                status,
-                [FieldError("body", f"not valid JSON: {exc}")],
-                None,
-                response.text,
-                response.request,
+                response,
+                [FieldError("body", f"not valid JSON: {exc}", path=("body",))],
+                attempts=attempts,
             ) from None
         if mode == "off":
             return value, None
@@ -243,36 +252,33 @@ class PreparedOperation:
             codes = ", ".join(r.status for r in self.op.responses)
             return value, ResponseValidationError(
                 self.op.name,
-                status,
-                [FieldError("status", f"HTTP {status} is not declared (declared: {codes})")],
-                value,
-                response.text,
-                response.request,
+                response,
+                [FieldError("status", f"HTTP {status} is not declared (declared: {codes})", path=("status",))],
+                body=value,
+                attempts=attempts,
             )
         validator = self._response_validator(declared)
         if validator is not None and not validator.is_valid(value):
             return value, ResponseValidationError(
-                self.op.name, status, validator.errors(value, "body"), value, response.text, response.request
+                self.op.name, response, validator.errors(value, "body"), body=value, attempts=attempts
             )
         return value, None
 
     def _api_error(self, response: httpx.Response, declared: Response | None, attempts: int) -> APIError:
+        """The error for an error status, its class chosen by the status and by the body:
+        the spec's class for the declared response only when the body is valid against
+        its schema; otherwise the status class (``NotFoundError``, ...) or ``APIError``."""
         try:
-            detail: Any = json.loads(response.content) if response.content else None
-        except ValueError:
-            detail = None
-        cls: type[APIError] = APIError
-        if declared is not None and declared.is_error and declared.schema_title:
-            cls = getattr(self._runtime.errors, identifier(declared.schema_title), APIError)
-        return cls(
-            self.op.name,
-            response.status_code,
-            response.headers,
-            response.text,
-            detail,
-            response.request,
-            attempts,
-        )
+            body: Any = json.loads(response.content) if response.content else None
+        except (ValueError, RecursionError):
+            body = None
+        cls: type[APIError] = status_error_class(response.status_code)
+        if declared is not None and declared.is_error and declared.schema_title and declared.schema is not None:
+            spec_cls = getattr(self._runtime.errors, identifier(declared.schema_title), None)
+            validator = self._response_validator(declared)
+            if spec_cls is not None and validator is not None and validator.is_valid(body):
+                cls = spec_cls
+        return cls(self.op.name, response, body=body, attempts=attempts)
 
 
 class SpecRuntime:
@@ -281,7 +287,7 @@ class SpecRuntime:
     def __init__(self, spec: ApiSpec, engine: Engine = "auto") -> None:
         self.spec = spec
         self.engine = SchemaEngine(spec.document, engine=engine)
-        self.errors = _make_error_classes(spec)
+        self.errors = make_error_classes(spec)
         self._prepared: dict[str, PreparedOperation] = {}
         self._described: dict[str, tuple[str, inspect.Signature]] = {}
 

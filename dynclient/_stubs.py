@@ -338,14 +338,17 @@ def render_stubs(spec: ApiSpec) -> dict[str, str]:
 
     errors = []
     seen_errors: set[str] = set()
-    for title in spec.error_titles:
-        name = identifier(title)
+    from ._operation import make_error_classes
+
+    for cls in make_error_classes(spec):
+        name, title = cls.__name__, cls.schema_title or cls.__name__
         if name in seen_errors:
             continue
         if not name.isidentifier() or keyword.iskeyword(name) or name in ROOTS:
             raise SpecError(f"error class {name!r} (schema title {title!r}) cannot be a Python attribute")
         seen_errors.add(name)
-        errors.append({"name": name, "title": title})
+        bases = ", ".join("_APIError" if b.__name__ == "APIError" else b.__name__ for b in cls.__bases__)
+        errors.append({"name": name, "title": title, "bases": bases})
     context = {
         "header": _header(spec),
         "exports": exported,

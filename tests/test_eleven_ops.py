@@ -259,8 +259,8 @@ def test_operation_error_statuses_raise_the_spec_classes(make_api: Any, spec: dy
         assert isinstance(err, dynclient.APIError)
         assert err.status_code == status
         assert err.operation == case.operation
-        assert err.detail == payload
-        assert json.loads(err.body) == payload
+        assert err.body == payload
+        assert json.loads(err.text) == payload
         assert err.request is not None and err.request.method == case.method
         assert err.headers["content-type"] == "application/json"
         assert TOKEN not in str(err) and TOKEN not in repr(err) and TOKEN not in str(err.headers)
@@ -270,22 +270,34 @@ def test_operation_error_statuses_raise_the_spec_classes(make_api: Any, spec: dy
             assert "body.email: value is not a valid email address" in str(err)
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 409, 500, 503])
-def test_undeclared_error_statuses_raise_plain_api_error(make_api: Any, status: int) -> None:
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, dynclient.BadRequestError),
+        (401, dynclient.AuthenticationError),
+        (403, dynclient.PermissionDeniedError),
+        (409, dynclient.ConflictError),
+        (418, dynclient.APIError),
+        (500, dynclient.ServerError),
+        (503, dynclient.ServerError),
+    ],
+)
+def test_undeclared_error_statuses_raise_their_status_class(make_api: Any, status: int, cls: type) -> None:
+    # issue 11: undeclared error statuses raise the status class (APIError for statuses without one)
     api: Api = make_api(lambda _r: json_response(status, {"detail": "nope"}))
     with pytest.raises(dynclient.APIError) as info:
         api.call("customers_get", id=CUSTOMER_ID)
-    assert type(info.value) is dynclient.APIError
+    assert type(info.value) is cls
     assert info.value.status_code == status
-    assert info.value.detail == {"detail": "nope"}
+    assert info.value.body == {"detail": "nope"}
 
 
 def test_error_body_that_is_not_json_keeps_the_text(make_api: Any) -> None:
     api: Api = make_api(lambda _r: httpx.Response(404, text="<html>gateway</html>"))
     with pytest.raises(dynclient.APIError) as info:
         api.call("customers_get", id=CUSTOMER_ID)
-    assert info.value.detail is None
-    assert info.value.body == "<html>gateway</html>"
+    assert info.value.body is None
+    assert info.value.text == "<html>gateway</html>"
 
 
 def test_malformed_success_body_is_an_error_that_keeps_the_text(make_api: Any) -> None:

@@ -155,7 +155,7 @@ def raises_new_error_class(old: Any, new: Any) -> None:
     client = client_for(new, reply({"error": "RateLimited", "detail": "slow down"}, status=429))
     with pytest.raises(client.errors.RateLimited) as info:
         client.customers.get(id=CUSTOMER_ID)
-    assert info.value.status_code == 429 and info.value.detail["detail"] == "slow down"
+    assert info.value.status_code == 429 and info.value.body["detail"] == "slow down"
 
 
 # -- (c): what the stubs show ---------------------------------------------------------------------

@@ -129,7 +129,7 @@ def test_forced_errors_map_to_exception_classes(prism: PrismServer, op_name: str
     assert "sl-violations" not in seen[-1].headers
     # the error body Prism sent matches the spec's schema for it
     validator = client._runtime.engine.for_pointer(declared.schema.pointer)  # type: ignore[union-attr]
-    assert validator.is_valid(info.value.detail)
+    assert validator.is_valid(info.value.body)
     count(SUITE, "forced errors mapped")
 
 
