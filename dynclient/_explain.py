@@ -24,7 +24,7 @@ from ._errors import FieldError
 from ._formats import FORMATS
 from ._validation import format_location
 
-__all__ = ["explaining_validator", "field_errors", "python_registry", "reference_validator"]
+__all__ = ["explaining_validator", "field_errors", "judged_errors", "python_registry", "reference_validator"]
 
 _draft_one_of = Draft202012Validator.VALIDATORS["oneOf"]
 _FORMAT_CHECKER = FormatChecker(formats=())
@@ -159,8 +159,42 @@ def _leaves(err: _ValidationError) -> list[_ValidationError]:
     return [leaf for e in best for leaf in _leaves(e)]
 
 
-def _field_errors(errors: Iterable[_ValidationError], prefix: str) -> list[FieldError]:
-    out: list[FieldError] = []
+def _is_drift(err: _ValidationError, depth: int | None = None) -> bool:
+    """Whether a leaf error is *additive drift*: the server knows a value or a field the spec
+    does not yet (a string outside an ``enum``/``const``, an unknown discriminator value, a
+    property where ``additionalProperties``/``unevaluatedProperties`` is false)."""
+    kw = err.validator
+    if kw in ("enum", "const"):
+        return isinstance(err.instance, str)
+    if kw == "discriminator":
+        return True
+    if kw in ("additionalProperties", "unevaluatedProperties"):
+        return err.validator_value is False
+    if kw in ("anyOf", "oneOf") and err.context:
+        # an unknown variant of a union told apart by a tag-like const: every branch fails on
+        # a string const/enum one level down (no discriminator keyword names it)
+        here = len(err.absolute_path)
+        branches: dict[Any, list[_ValidationError]] = defaultdict(list)
+        for e in err.context:
+            branches[e.schema_path[0] if e.schema_path else None].append(e)
+        return all(
+            any(
+                e.validator in ("const", "enum") and isinstance(e.instance, str) and len(e.absolute_path) == here + 1
+                for e in errs
+            )
+            for errs in branches.values()
+        )
+    return False
+
+
+def _judged(errors: Iterable[_ValidationError], prefix: str) -> list[tuple[FieldError, bool]]:
+    """Located errors, each with whether it is additive drift (see ``_is_drift``)."""
+    out: list[tuple[FieldError, bool]] = []
+
+    def add(path: list[Any], message: str, keyword: str, drift: bool) -> None:
+        full = tuple(path) if not prefix else (*prefix.split("."), *path)
+        out.append((FieldError(format_location(prefix, path), message, keyword, full), drift))
+
     for top in errors:
         for err in _leaves(top):
             path = list(err.absolute_path)
@@ -170,30 +204,37 @@ def _field_errors(errors: Iterable[_ValidationError], prefix: str) -> list[Field
                 ] or [None]
                 for key in missing:
                     if key is None:
-                        out.append(FieldError(format_location(prefix, path), _message(err), "required"))
+                        add(path, _message(err), "required", False)
                     else:
-                        out.append(
-                            FieldError(format_location(prefix, [*path, key]), "required field is missing", "required")
-                        )
+                        add([*path, key], "required field is missing", "required", False)
                 continue
             if err.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(err.instance, dict):
                 allowed = set((err.schema or {}).get("properties", {})) if isinstance(err.schema, dict) else set()
                 extra = [k for k in err.instance if k not in allowed] or [None]
                 for key in extra:
-                    loc = format_location(prefix, path if key is None else [*path, key])
-                    out.append(FieldError(loc, "unknown field (not in the schema)", str(err.validator)))
+                    add(
+                        path if key is None else [*path, key],
+                        "unknown field (not in the schema)",
+                        str(err.validator),
+                        _is_drift(err),
+                    )
                 continue
-            out.append(FieldError(format_location(prefix, path), _message(err), str(err.validator)))
+            add(path, _message(err), str(err.validator), _is_drift(err))
     # one entry per location and message, in a stable order
-    seen: dict[tuple[str, str], FieldError] = {}
-    for fe in out:
-        seen.setdefault((fe.location, fe.message), fe)
-    return sorted(seen.values(), key=lambda fe: fe.location)
+    seen: dict[tuple[str, str], tuple[FieldError, bool]] = {}
+    for fe, drift in out:
+        seen.setdefault((fe.location, fe.message), (fe, drift))
+    return sorted(seen.values(), key=lambda pair: pair[0].location)
 
 
 def field_errors(errors: Iterable[_ValidationError], prefix: str) -> list[FieldError]:
     """Located, de-duplicated errors, in location order."""
-    return _field_errors(errors, prefix)
+    return [fe for fe, _drift in _judged(errors, prefix)]
+
+
+def judged_errors(errors: Iterable[_ValidationError], prefix: str) -> list[tuple[FieldError, bool]]:
+    """Like ``field_errors``, each error paired with whether it is additive drift."""
+    return _judged(errors, prefix)
 
 
 def python_registry(resources: Iterable[tuple[str, Mapping[str, Any]]]) -> referencing.Registry[Any]:

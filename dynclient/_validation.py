@@ -263,6 +263,15 @@ class Compiled:
         found = field_errors(self._python().iter_errors(instance), prefix)
         return found or [FieldError(prefix or "value", "does not match the schema", "")]
 
+    def judged(self, instance: Any, prefix: str = "") -> list[tuple[FieldError, bool]]:
+        """Like ``errors``, each error paired with whether it is additive drift (``_drift``)."""
+        if self.is_valid(instance):
+            return []
+        from ._explain import judged_errors
+
+        found = judged_errors(self._python().iter_errors(instance), prefix)
+        return found or [(FieldError(prefix or "value", "does not match the schema", ""), False)]
+
 
 class SchemaEngine:
     """Compiles and caches validators for the schemas of one document."""
