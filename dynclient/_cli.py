@@ -30,7 +30,7 @@ from ._errors import (
     SpecError,
     TransportError,
 )
-from ._extract import dump_spec, extract
+from ._extract import dump_spec, extract, extract_choice
 from ._ir import NO_DEFAULT, ApiSpec, Operation
 from ._spec import bundled_spec_dir, load_spec
 
@@ -418,7 +418,8 @@ def _cmd_stubs(args: argparse.Namespace) -> int:
 
 def _cmd_spec_extract(args: argparse.Namespace) -> int:
     doc = load_document(args.source)
-    sys.stdout.write(dump_spec(extract(doc, args.tag)))
+    cut = extract(doc, args.tag, webhook_prefixes=args.webhook_prefix or (), webhooks=args.webhook or ())
+    sys.stdout.write(dump_spec(cut))
     return 0
 
 
@@ -476,15 +477,20 @@ def _cmd_spec_check(args: argparse.Namespace) -> int:
 def _cmd_spec_update(args: argparse.Namespace) -> int:
     from ._diff import diff_specs
 
-    tags = args.tag or ["customers"]
-    document = load_document(args.source)
-    cut = extract(document, tags)
-    text = dump_spec(cut)
-    new = dataclasses.replace(load_spec(cut), origin=str(args.source))
     spec_dir = Path(args.spec_dir) if args.spec_dir else bundled_spec_dir()
     existing = sorted(spec_dir.glob("*.openapi.json"))
     if len(existing) > 1:
         raise SpecError(f"{spec_dir} holds several specs ({', '.join(p.name for p in existing)}); keep one")
+    # the current cut's choice (its x-dynclient-extract) unless the options say otherwise
+    kept = extract_choice(load_document(existing[0]).data) if existing else extract_choice({})
+    tags = args.tag or kept["tags"] or ["customers"]
+    chose_webhooks = bool(args.webhook_prefix or args.webhook)
+    prefixes = (args.webhook_prefix or []) if chose_webhooks else kept["webhook_prefixes"]
+    names = (args.webhook or []) if chose_webhooks else kept["webhooks"]
+    document = load_document(args.source)
+    cut = extract(document, tags, webhook_prefixes=prefixes, webhooks=names)
+    text = dump_spec(cut)
+    new = dataclasses.replace(load_spec(cut), origin=str(args.source))
     target = existing[0] if existing else spec_dir / f"{tags[0]}.openapi.json"
     if existing:
         old = load_spec(existing[0])
@@ -534,6 +540,16 @@ def _spec_options(parser: argparse.ArgumentParser) -> None:
         help="the spec to use (JSON or YAML file, or an http(s) URL); default: the bundled spec",
     )
     parser.add_argument("--tag", action="append", metavar="TAG", help="keep only operations with this tag (repeatable)")
+
+
+def _webhook_choice(parser: argparse.ArgumentParser, default: str = "") -> None:
+    parser.add_argument(
+        "--webhook-prefix",
+        action="append",
+        metavar="PREFIX",
+        help=f"keep the webhooks whose name starts with PREFIX, e.g. customer. (repeatable){default}",
+    )
+    parser.add_argument("--webhook", action="append", metavar="NAME", help=f"keep this webhook (repeatable){default}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -641,6 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex = spec_sub.add_parser("extract", help="cut a spec down to the operations with some tags")
     ex.add_argument("source", help="spec file (JSON or YAML)")
     ex.add_argument("--tag", action="append", required=True, help="tag to keep (repeatable)")
+    _webhook_choice(ex)
     ex.set_defaults(func=_cmd_spec_extract)
 
     df = spec_sub.add_parser(
@@ -683,7 +700,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     up.add_argument("source", metavar="SOURCE", help="the provider's full spec: file or URL")
-    up.add_argument("--tag", action="append", metavar="TAG", help="tag to keep (repeatable; default: customers)")
+    up.add_argument(
+        "--tag",
+        action="append",
+        metavar="TAG",
+        help="tag to keep (repeatable; default: the current cut's, else customers)",
+    )
+    _webhook_choice(up, " (default: the current cut's choice)")
     up.add_argument("--spec-dir", metavar="DIR", help="where the bundled spec lives (default: the package's)")
     up.add_argument("--stubs-dir", metavar="DIR", help="directory holding the dynclient package, for the stubs")
     up.add_argument("--no-stubs", action="store_true", help="do not re-render the stubs")
