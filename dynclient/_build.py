@@ -399,11 +399,14 @@ def _webhook(doc: Mapping[str, Any], name: str, raw: Any, pointer: str) -> Webho
     )
 
 
-def _webhooks(doc: Mapping[str, Any]) -> tuple[Webhook, ...]:
-    """The document's ``webhooks``; two entries announcing one event type are a SpecError."""
+def _webhooks(doc: Mapping[str, Any], prefixes: tuple[str, ...] | None) -> tuple[Webhook, ...]:
+    """The document's ``webhooks`` (those whose name starts with one of ``prefixes``, when
+    given); two entries announcing one event type are a SpecError."""
     out: list[Webhook] = []
     seen: dict[str, Webhook] = {}
     for name, raw in (doc.get("webhooks") or {}).items():
+        if prefixes is not None and not str(name).startswith(prefixes):
+            continue
         pointer = pointer_join("/webhooks", name)
         try:
             hook = _webhook(doc, str(name), raw, pointer)
@@ -460,8 +463,15 @@ def build_spec(
     *,
     tags: frozenset[str] | None = None,
     operations: frozenset[str] | None = None,
+    webhook_prefixes: tuple[str, ...] | None = None,
 ) -> ApiSpec:
-    """The IR for ``document``; ``tags`` / ``operations`` keep only matching operations."""
+    """The IR for ``document``; ``tags`` / ``operations`` keep only matching operations.
+
+    ``webhook_prefixes`` keeps the webhooks whose name starts with one of them; by default all
+    of them, or none in a view filtered by ``tags``/``operations`` (webhooks carry no tags).
+    """
+    if webhook_prefixes is None and (tags is not None or operations is not None):
+        webhook_prefixes = ()
     doc = document.data
     ops: list[Operation] = []
     by_name: dict[str, Operation] = {}
@@ -518,7 +528,7 @@ def build_spec(
         document=doc,
         fingerprint=document.fingerprint,
         origin=document.origin,
-        webhooks=_webhooks(doc),
+        webhooks=_webhooks(doc, webhook_prefixes),
     )
 
 
