@@ -536,7 +536,10 @@ def _webhook_secret(args: argparse.Namespace) -> str:
     if not secret and args.prompt_secret:
         import getpass
 
-        secret = getpass.getpass("Webhook secret: ")
+        try:
+            secret = getpass.getpass("Webhook secret: ")
+        except EOFError:  # no terminal, and stdin (the body) is spent
+            secret = ""
     if not secret:
         raise UsageError(f"no webhook secret: set ${WEBHOOK_SECRET_ENV} or pass --prompt-secret")
     return secret
@@ -573,10 +576,9 @@ def _delivery_headers(args: argparse.Namespace) -> dict[str, str]:
 
 
 def _cmd_webhook_verify(args: argparse.Namespace) -> int:
-    hooks = _webhooks(args)
     headers = _delivery_headers(args)
-    body = sys.stdin.buffer.read()
-    event = hooks.parse(body, headers)
+    body = sys.stdin.buffer.read()  # first: a prompt for the secret reads the terminal afterwards
+    event = _webhooks(args).parse(body, headers)
     _out(
         json.dumps(
             {
@@ -594,8 +596,7 @@ def _cmd_webhook_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_webhook_sign(args: argparse.Namespace) -> int:
-    hooks = _webhooks(args)
-    raw = sys.stdin.buffer.read()
+    raw = sys.stdin.buffer.read()  # first: a prompt for the secret reads the terminal afterwards
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -605,7 +606,7 @@ def _cmd_webhook_sign(args: argparse.Namespace) -> int:
         if not args.timestamp.isdigit():
             raise UsageError(f"--timestamp {args.timestamp!r} is not Unix seconds")
         stamp = int(args.timestamp)
-    _body, headers = hooks.sign(raw, id=args.id, timestamp=stamp)  # the body is ``raw`` as it came
+    _body, headers = _webhooks(args).sign(raw, id=args.id, timestamp=stamp)  # the body is ``raw`` as it came
     _out(json.dumps({"headers": headers, "body": text}, indent=2, ensure_ascii=False))
     return EXIT_OK
 

@@ -89,7 +89,7 @@ class SignedDelivery:
 class WebhookKeys:
     """The HMAC key(s) of one endpoint secret. Its repr never shows them."""
 
-    __slots__ = ("_keys",)
+    __slots__ = ("_keys", "_texts")
 
     def __init__(self, secret: str | bytes) -> None:
         if isinstance(secret, bytes | bytearray):
@@ -110,6 +110,17 @@ class WebhookKeys:
         if not any(keys):
             raise ConfigurationError("the webhook secret is empty")
         self._keys: tuple[bytes, ...] = tuple(k for k in keys if k)
+        # the secret as text, in each form a sender could echo back (longest first)
+        texts = {k.decode("utf-8", "replace") for k in self._keys} | {
+            k.decode("utf-8", "replace").removeprefix(_PREFIX) for k in self._keys
+        }
+        self._texts = tuple(sorted((t for t in texts if len(t) >= 4), key=len, reverse=True))
+
+    def scrub(self, text: str) -> str:
+        """``text`` (a header value about to be quoted in a message) without the secret in it."""
+        for secret in self._texts:
+            text = text.replace(secret, "[redacted]")
+        return text
 
     def __repr__(self) -> str:
         return "<webhook secret: redacted>"
@@ -137,8 +148,10 @@ class WebhookKeys:
         if missing:
             raise WebhookVerificationError(f"missing webhook header(s): {', '.join(missing)}")
         message_id, stamp, signatures = (str(values[n]) for n in (_ID, _TIMESTAMP, _SIGNATURE))
-        if not _SECONDS.match(stamp.strip()):
-            raise WebhookVerificationError(f"webhook-timestamp {stamp[:40]!r} is not a time in Unix seconds")
+        if not _SECONDS.match(stamp.strip()):  # its value is not quoted: a header may carry anything
+            raise WebhookVerificationError(
+                f"webhook-timestamp is not a time in Unix seconds (a value of {len(stamp)} characters)"
+            )
         timestamp = int(stamp.strip())
         current = time.time() if now is None else now
         if timestamp < current - tolerance:
@@ -170,7 +183,8 @@ class WebhookKeys:
         if not seen:
             raise WebhookVerificationError("webhook-signature holds no v1 signature")
         raise WebhookVerificationError(
-            f"no matching signature among the {seen} v1 signature(s) for webhook-id {message_id[:80]!r}: "
+            f"no matching signature among the {seen} v1 signature(s) for webhook-id "
+            f"{self.scrub(message_id)[:80]!r}: "
             "the body, the id or the timestamp was changed, or the secret is not this endpoint's "
             "(both the secret as shown and the whsec_<base64> form are accepted)"
         )

@@ -201,24 +201,25 @@ class Webhooks:
         """
         raw = _raw(body)
         delivery = self._keys.verify(raw, headers, self.tolerance)
+        webhook_id = self._keys.scrub(delivery.id)  # errors quote it: never with the secret in it
         try:
             payload = json.loads(raw)
         except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
             raise WebhookVerificationError(
-                f"webhook-id {delivery.id[:80]!r}: the body is not JSON ({type(exc).__name__})"
+                f"webhook-id {webhook_id[:80]!r}: the body is not JSON ({type(exc).__name__})"
             ) from None
         event_type = payload.get("type") if isinstance(payload, dict) else None
         if not isinstance(event_type, str):
             error = FieldError(
                 "payload.type", "a webhook payload is an object with a string 'type'", "type", ("payload", "type")
             )
-            raise WebhookPayloadError("", delivery.id, [error], payload)
+            raise WebhookPayloadError("", webhook_id, [error], payload)
         when = dt.datetime.fromtimestamp(delivery.timestamp, tz=dt.UTC)
         hook = self.spec.webhook_for(event_type)
         if hook is None:
             return UnknownWebhookEvent(type=event_type, id=delivery.id, timestamp=when, payload=payload)
         if self.validate != "off":
-            self._check(hook, delivery.id, payload)
+            self._check(hook, webhook_id, payload)
         return WebhookEvent(type=event_type, id=delivery.id, timestamp=when, payload=payload)
 
     def sign(
