@@ -415,3 +415,14 @@ def test_the_webhooks_stub_mirrors_the_runtime_class() -> None:
     method = next(n for n in client.body if isinstance(n, ast.FunctionDef) and n.name == "webhooks")
     runtime = inspect.signature(dynclient.Client.webhooks)
     assert [a.arg for a in method.args.kwonlyargs] == [p for p in runtime.parameters if p not in ("self", "secret")]
+
+
+def test_the_demo_signs_verifies_and_parses_one_state_event() -> None:
+    from tools.demo_webhook import run
+
+    lines: list[str] = []
+    assert run(lines.append) == 0
+    assert lines[0] == "webhook customer.state_changed"
+    assert any(line.startswith("  = verified and valid: customer.state_changed for ") for line in lines)
+    assert "  = active subscriptions: 1 (active 49.00 usd)" in lines
+    assert lines[-1].endswith("refused (no matching signature)")
