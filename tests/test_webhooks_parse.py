@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import pickle
 import warnings
 from typing import Any
 
@@ -162,6 +163,8 @@ def test_violations_raise_in_compatible_and_strict(hooks: dynclient.Webhooks) ->
         assert [e.location for e in error.errors] == ["payload.data.email_verified"]
         assert "'yes' is not of type 'boolean'" in str(error)
         assert error.payload == json.loads(body)
+        for twin in (pickle.loads(pickle.dumps(error)), copy.copy(error), copy.deepcopy(error)):
+            assert type(twin) is dynclient.WebhookPayloadError and str(twin) == str(error)
 
 
 def test_strict_raises_for_drift_warn_warns_off_skips() -> None:
