@@ -69,6 +69,7 @@ class Results:
     calls: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # mode -> op -> caller -> us
     validation: dict[str, dict[str, float]] = field(default_factory=dict)  # payload -> engine -> us
     load: dict[str, float | None] = field(default_factory=dict)  # what -> ms (None: pending)
+    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)  # event -> contender -> us (bench.webhooks)
     notes: list[str] = field(default_factory=list)
 
 
@@ -497,12 +498,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=("cold", "sync", "async", "validation", "load"),
+        choices=("cold", "sync", "async", "validation", "load", "webhooks"),
         help="run only these sections (repeatable)",
     )
     args = parser.parse_args(argv)
     s = Settings.make(args.smoke)
-    only = set(args.only or ("cold", "sync", "async", "validation", "load"))
+    only = set(args.only or ("cold", "sync", "async", "validation", "load", "webhooks"))
     payloads.check_payloads()
     sdk = _sdk_available()
     res = Results()
@@ -524,13 +525,22 @@ def main(argv: list[str] | None = None) -> int:
     if "load" in only:
         res.load, notes = load_times(s)
         res.notes += notes
+    if "webhooks" in only:
+        from bench import webhooks
+
+        res.webhooks = webhooks.measure(s)
     table = render(res, s)
     print(table)
+    if res.webhooks:  # its own block in RESULTS.md (bench.webhooks can rewrite it alone)
+        section = webhooks.render(res.webhooks, s)
+        print(section)
     if args.json:
         args.json.write_text(json.dumps(res.__dict__, indent=2), encoding="utf-8")
     output = args.output or (None if s.smoke or args.no_output or args.only else RESULTS)
     if output is not None:
         write_results(table, output)
+        if res.webhooks:
+            webhooks.write_block(section, output)
         print(f"wrote {output}", file=sys.stderr)
     print(f"total {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0

@@ -42,6 +42,7 @@ from ._errors import (
     SpecError,
     TransportError,
     UnprocessableEntityError,
+    WebhookPayloadError,
     WebhookVerificationError,
 )
 from ._ir import (
@@ -55,9 +56,11 @@ from ._ir import (
     SecurityRequirement,
     SecurityScheme,
     Server,
+    Webhook,
 )
 from ._retry import RetryPolicy
 from ._spec import bundled_spec_path, load_spec
+from ._webhooks import UnknownWebhookEvent, WebhookEvent, Webhooks
 
 __version__ = "0.1.0"
 
@@ -105,8 +108,13 @@ __all__ = [
     "ServerError",
     "SpecError",
     "TransportError",
+    "UnknownWebhookEvent",
     "UnprocessableEntityError",
+    "Webhook",
+    "WebhookEvent",
+    "WebhookPayloadError",
     "WebhookVerificationError",
+    "Webhooks",
     "bundled_spec_path",
     "load_spec",
 ]

@@ -27,6 +27,7 @@ from ._ir import (
     SecurityRequirement,
     SecurityScheme,
     Server,
+    Webhook,
 )
 
 __all__ = ["FORM_MEDIA", "RESERVED_ARGUMENTS", "build_spec", "identifier"]
@@ -354,6 +355,74 @@ def _operation(
     )
 
 
+def _webhook(doc: Mapping[str, Any], name: str, raw: Any, pointer: str) -> Webhook:
+    """One ``webhooks`` entry: its operation (``post``, else the first declared), JSON payload
+    schema, the ``type`` const the payload carries and the schema of its ``data``."""
+    item, pointer = follow_refs(doc, raw, pointer)
+    if not isinstance(item, Mapping):
+        raise SpecError(f"webhook {name!r} must be a path item object", pointer)
+    methods = [m for m in HTTP_METHODS if m in item]
+    if not methods:
+        raise SpecError(f"webhook {name!r} declares no operation", pointer)
+    method = "post" if "post" in item else methods[0]
+    opointer = pointer_join(pointer, method)
+    op = item[method]
+    if not isinstance(op, Mapping):
+        raise SpecError(f"webhook {name!r}: operation must be an object", opointer)
+    body = _request_body(doc, op.get("requestBody"), pointer_join(opointer, "requestBody"))
+    if body is None or body.schema is None:
+        raise SpecError(f"webhook {name!r} declares no payload schema (requestBody)", opointer)
+    if body.media_type == FORM_MEDIA:  # _request_body admits JSON and this one only
+        raise SpecError(f"webhook {name!r}: payload media type {body.media_type!r} is not JSON", body.pointer)
+    payload, ppointer = follow_refs(doc, body.schema.raw, body.schema.pointer)
+    props = payload.get("properties") if isinstance(payload, Mapping) else None
+    event_type, data = name, None
+    if isinstance(props, Mapping):
+        if "type" in props:
+            tag, _ = follow_refs(doc, props["type"], pointer_join(ppointer, "properties", "type"))
+            values = [tag["const"]] if isinstance(tag, Mapping) and "const" in tag else None
+            if values is None and isinstance(tag, Mapping) and isinstance(tag.get("enum"), list):
+                values = tag["enum"]
+            if values is not None and len(values) == 1 and isinstance(values[0], str):
+                event_type = values[0]
+        if "data" in props:
+            data = _schema_ref(doc, pointer_join(ppointer, "properties", "data"), props["data"])
+    return Webhook(
+        name=name,
+        event_type=event_type,
+        payload=body.schema,
+        data=data,
+        media_type=body.media_type,
+        summary=_text(op.get("summary")),
+        description=_text(op.get("description")),
+        pointer=opointer,
+    )
+
+
+def _webhooks(doc: Mapping[str, Any], prefixes: tuple[str, ...] | None) -> tuple[Webhook, ...]:
+    """The document's ``webhooks`` (those whose name starts with one of ``prefixes``, when
+    given); two entries announcing one event type are a SpecError."""
+    out: list[Webhook] = []
+    seen: dict[str, Webhook] = {}
+    for name, raw in (doc.get("webhooks") or {}).items():
+        if prefixes is not None and not str(name).startswith(prefixes):
+            continue
+        pointer = pointer_join("/webhooks", name)
+        try:
+            hook = _webhook(doc, str(name), raw, pointer)
+        except (TypeError, AttributeError, ValueError, KeyError) as exc:
+            raise SpecError(f"malformed webhook: {type(exc).__name__}: {exc}", pointer) from None
+        if hook.event_type in seen:
+            raise SpecError(
+                f"webhooks {seen[hook.event_type].name!r} and {hook.name!r} both announce event type "
+                f"{hook.event_type!r}",
+                hook.pointer,
+            )
+        seen[hook.event_type] = hook
+        out.append(hook)
+    return tuple(out)
+
+
 def _servers(doc: Mapping[str, Any]) -> tuple[Server, ...]:
     raw = doc.get("servers") or [{"url": "/"}]
     if not isinstance(raw, list):
@@ -394,8 +463,15 @@ def build_spec(
     *,
     tags: frozenset[str] | None = None,
     operations: frozenset[str] | None = None,
+    webhook_prefixes: tuple[str, ...] | None = None,
 ) -> ApiSpec:
-    """The IR for ``document``; ``tags`` / ``operations`` keep only matching operations."""
+    """The IR for ``document``; ``tags`` / ``operations`` keep only matching operations.
+
+    ``webhook_prefixes`` keeps the webhooks whose name starts with one of them; by default all
+    of them, or none in a view filtered by ``tags``/``operations`` (webhooks carry no tags).
+    """
+    if webhook_prefixes is None and (tags is not None or operations is not None):
+        webhook_prefixes = ()
     doc = document.data
     ops: list[Operation] = []
     by_name: dict[str, Operation] = {}
@@ -452,6 +528,7 @@ def build_spec(
         document=doc,
         fingerprint=document.fingerprint,
         origin=document.origin,
+        webhooks=_webhooks(doc, webhook_prefixes),
     )
 
 

@@ -29,8 +29,10 @@ from ._errors import (
     ResponseValidationError,
     SpecError,
     TransportError,
+    WebhookPayloadError,
+    WebhookVerificationError,
 )
-from ._extract import dump_spec, extract
+from ._extract import dump_spec, extract, extract_choice
 from ._ir import NO_DEFAULT, ApiSpec, Operation
 from ._spec import bundled_spec_dir, load_spec
 
@@ -43,6 +45,7 @@ __all__ = [
     "EXIT_SPEC",
     "EXIT_TRANSPORT",
     "EXIT_USAGE",
+    "EXIT_WEBHOOK",
     "build_parser",
     "main",
     "parse_params",
@@ -56,8 +59,10 @@ EXIT_REQUEST = 4
 EXIT_API = 5
 EXIT_RESPONSE = 6
 EXIT_TRANSPORT = 7
+EXIT_WEBHOOK = 9  # (8 is left to the API-version error)
 
 TOKEN_ENV = "POLAR_ACCESS_TOKEN"
+WEBHOOK_SECRET_ENV = "POLAR_WEBHOOK_SECRET"
 BUNDLED = "@bundled"
 
 EPILOG = f"""\
@@ -68,10 +73,12 @@ exit codes:
   {EXIT_SPEC}  the spec cannot be loaded or used (SpecError)
   {EXIT_REQUEST}  the call's arguments do not match the spec; nothing was sent
   {EXIT_API}  the API answered with an error status
-  {EXIT_RESPONSE}  the API's answer does not match the spec
+  {EXIT_RESPONSE}  the API's answer (or a webhook's payload) does not match the spec
   {EXIT_TRANSPORT}  the request did not complete (connection, timeout)
+  {EXIT_WEBHOOK}  the webhook cannot be trusted: signature, timestamp or body (webhook verify)
 
 The access token is read from ${TOKEN_ENV}, or asked for with --prompt-token.
+The webhook secret is read from ${WEBHOOK_SECRET_ENV}, or asked for with --prompt-secret.
 """
 
 
@@ -418,12 +425,13 @@ def _cmd_stubs(args: argparse.Namespace) -> int:
 
 def _cmd_spec_extract(args: argparse.Namespace) -> int:
     doc = load_document(args.source)
-    sys.stdout.write(dump_spec(extract(doc, args.tag)))
+    cut = extract(doc, args.tag, webhook_prefixes=args.webhook_prefix or (), webhooks=args.webhook or ())
+    sys.stdout.write(dump_spec(cut))
     return 0
 
 
-def _load_side(source: str, tags: list[str] | None) -> ApiSpec:
-    return load_spec(None if source == BUNDLED else source, tags=tags)
+def _load_side(source: str, tags: list[str] | None, webhook_prefixes: list[str] | None = None) -> ApiSpec:
+    return load_spec(None if source == BUNDLED else source, tags=tags, webhook_prefixes=webhook_prefixes)
 
 
 def _gate(diff: Any, fail_on: str) -> int:
@@ -438,7 +446,8 @@ def _cmd_spec_diff(args: argparse.Namespace) -> int:
     from ._diff import diff_specs
 
     tags = args.tag or None
-    diff = diff_specs(_load_side(args.old, tags), _load_side(args.new, tags))
+    prefixes = args.webhook_prefix or None
+    diff = diff_specs(_load_side(args.old, tags, prefixes), _load_side(args.new, tags, prefixes))
     if args.json:
         _out(json.dumps(diff.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -476,15 +485,20 @@ def _cmd_spec_check(args: argparse.Namespace) -> int:
 def _cmd_spec_update(args: argparse.Namespace) -> int:
     from ._diff import diff_specs
 
-    tags = args.tag or ["customers"]
-    document = load_document(args.source)
-    cut = extract(document, tags)
-    text = dump_spec(cut)
-    new = dataclasses.replace(load_spec(cut), origin=str(args.source))
     spec_dir = Path(args.spec_dir) if args.spec_dir else bundled_spec_dir()
     existing = sorted(spec_dir.glob("*.openapi.json"))
     if len(existing) > 1:
         raise SpecError(f"{spec_dir} holds several specs ({', '.join(p.name for p in existing)}); keep one")
+    # the current cut's choice (its x-dynclient-extract) unless the options say otherwise
+    kept = extract_choice(load_document(existing[0]).data) if existing else extract_choice({})
+    tags = args.tag or kept["tags"] or ["customers"]
+    chose_webhooks = bool(args.webhook_prefix or args.webhook)
+    prefixes = (args.webhook_prefix or []) if chose_webhooks else kept["webhook_prefixes"]
+    names = (args.webhook or []) if chose_webhooks else kept["webhooks"]
+    document = load_document(args.source)
+    cut = extract(document, tags, webhook_prefixes=prefixes, webhooks=names)
+    text = dump_spec(cut)
+    new = dataclasses.replace(load_spec(cut), origin=str(args.source))
     target = existing[0] if existing else spec_dir / f"{tags[0]}.openapi.json"
     if existing:
         old = load_spec(existing[0])
@@ -515,6 +529,151 @@ def _cmd_spec_update(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- webhooks ----------------------------------------------------------------------------
+def _webhook_secret(args: argparse.Namespace) -> str:
+    """From the environment, or a hidden prompt: never a flag (it would land in shell history)."""
+    secret = os.environ.get(WEBHOOK_SECRET_ENV)
+    if not secret and args.prompt_secret:
+        import getpass
+
+        try:
+            secret = getpass.getpass("Webhook secret: ")
+        except EOFError:  # no terminal, and stdin (the body) is spent
+            secret = ""
+    if not secret:
+        raise UsageError(f"no webhook secret: set ${WEBHOOK_SECRET_ENV} or pass --prompt-secret")
+    return secret
+
+
+def _webhooks(args: argparse.Namespace) -> Any:
+    from ._webhooks import Webhooks
+
+    spec = None if args.spec in (None, BUNDLED) else load_spec(args.spec)
+    try:
+        return Webhooks(_webhook_secret(args), spec=spec, tolerance=args.tolerance, validate=args.validate)
+    except ValueError as exc:  # ConfigurationError: a bad option, never the secret's value
+        raise UsageError(str(exc)) from None
+
+
+def _delivery_headers(args: argparse.Namespace) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if args.headers_json:
+        try:
+            loaded = json.loads(Path(args.headers_json).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UsageError(f"--headers-json {args.headers_json}: {exc.strerror}") from None
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--headers-json is not JSON: {exc.msg}") from None
+        if not isinstance(loaded, Mapping) or not all(isinstance(v, str) for v in loaded.values()):
+            raise UsageError("--headers-json must hold an object of header names to string values")
+        headers.update({str(k).lower(): v for k, v in loaded.items()})
+    for name, value in (("webhook-id", args.id), ("webhook-timestamp", args.timestamp)):
+        if value is not None:
+            headers[name] = value
+    if args.signature:
+        headers["webhook-signature"] = " ".join(args.signature)
+    return headers
+
+
+def _cmd_webhook_verify(args: argparse.Namespace) -> int:
+    headers = _delivery_headers(args)
+    body = sys.stdin.buffer.read()  # first: a prompt for the secret reads the terminal afterwards
+    event = _webhooks(args).parse(body, headers)
+    _out(
+        json.dumps(
+            {
+                "type": event.type,
+                "id": event.id,
+                "timestamp": event.timestamp.isoformat(),
+                "known": event.known,
+                "payload": event.payload,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
+    return EXIT_OK
+
+
+def _cmd_webhook_sign(args: argparse.Namespace) -> int:
+    raw = sys.stdin.buffer.read()  # first: a prompt for the secret reads the terminal afterwards
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError("the payload on stdin is not UTF-8 text") from None
+    stamp = None
+    if args.timestamp is not None:
+        if not args.timestamp.isdigit():
+            raise UsageError(f"--timestamp {args.timestamp!r} is not Unix seconds")
+        stamp = int(args.timestamp)
+    _body, headers = _webhooks(args).sign(raw, id=args.id, timestamp=stamp)  # the body is ``raw`` as it came
+    _out(json.dumps({"headers": headers, "body": text}, indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _webhook_parsers(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
+    hook = sub.add_parser(
+        "webhook",
+        help="verify or sign a webhook delivery (Standard Webhooks)",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap(
+            f"Verify and parse a webhook delivery against the spec's webhooks, or sign a payload for "
+            f"tests. The secret comes from ${WEBHOOK_SECRET_ENV} or a hidden prompt (--prompt-secret), "
+            "never from a flag."
+        ),
+    )
+    hook_sub = hook.add_subparsers(dest="webhook_command", required=True, metavar="SUBCOMMAND", parser_class=_Parser)
+    verify = hook_sub.add_parser(
+        "verify",
+        help="verify, parse and validate a delivery (body on stdin); print the event as JSON",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap(
+            "Read the raw body on stdin, check its signature and timestamp against the headers "
+            "(--id, --timestamp, --signature, or --headers-json FILE), validate the payload against "
+            "its event's schema and print the event as JSON. An event type the spec does not know "
+            "is printed with known: false. Drift is warned about on stderr (exit 0)."
+        ),
+    )
+    verify.add_argument("--id", metavar="ID", help="the webhook-id header")
+    verify.add_argument("--timestamp", metavar="SECONDS", help="the webhook-timestamp header")
+    verify.add_argument(
+        "--signature", action="append", metavar="V1SIG", help="the webhook-signature header (repeatable)"
+    )
+    verify.add_argument("--headers-json", metavar="FILE", help="a JSON object of the delivery's headers")
+    verify.add_argument(
+        "--validate",
+        choices=("strict", "compatible", "warn", "off"),
+        default="compatible",
+        help="check the payload against the spec (default: compatible)",
+    )
+    sign = hook_sub.add_parser(
+        "sign",
+        help="sign a payload (stdin) for tests; print its headers and body as JSON",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap(
+            "Read a payload on stdin and print {headers, body} as JSON: the Standard Webhooks headers a "
+            "sender would post with exactly that body. The payload is not validated."
+        ),
+    )
+    sign.add_argument("--id", metavar="ID", help="the webhook-id (default: a fresh msg_...)")
+    sign.add_argument("--timestamp", metavar="SECONDS", help="Unix seconds (default: now)")
+    sign.set_defaults(func=_cmd_webhook_sign, validate="off")
+    verify.set_defaults(func=_cmd_webhook_verify)
+    for parser in (verify, sign):
+        parser.add_argument(
+            "--prompt-secret",
+            action="store_true",
+            help=f"ask for the webhook secret (hidden input) instead of reading ${WEBHOOK_SECRET_ENV}",
+        )
+        parser.add_argument(
+            "--tolerance", type=float, default=300, metavar="SECONDS", help="timestamp tolerance (default: 300)"
+        )
+        parser.add_argument("--spec", metavar="FILE|URL", default=None, help="the spec (default: the bundled one)")
+
+
 # -- parser ------------------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
@@ -534,6 +693,16 @@ def _spec_options(parser: argparse.ArgumentParser) -> None:
         help="the spec to use (JSON or YAML file, or an http(s) URL); default: the bundled spec",
     )
     parser.add_argument("--tag", action="append", metavar="TAG", help="keep only operations with this tag (repeatable)")
+
+
+def _webhook_choice(parser: argparse.ArgumentParser, default: str = "") -> None:
+    parser.add_argument(
+        "--webhook-prefix",
+        action="append",
+        metavar="PREFIX",
+        help=f"keep the webhooks whose name starts with PREFIX, e.g. customer. (repeatable){default}",
+    )
+    parser.add_argument("--webhook", action="append", metavar="NAME", help=f"keep this webhook (repeatable){default}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -641,6 +810,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex = spec_sub.add_parser("extract", help="cut a spec down to the operations with some tags")
     ex.add_argument("source", help="spec file (JSON or YAML)")
     ex.add_argument("--tag", action="append", required=True, help="tag to keep (repeatable)")
+    _webhook_choice(ex)
     ex.set_defaults(func=_cmd_spec_extract)
 
     df = spec_sub.add_parser(
@@ -656,6 +826,12 @@ def build_parser() -> argparse.ArgumentParser:
     df.add_argument("old", metavar="OLD", help=f"old spec: file, URL or {BUNDLED}")
     df.add_argument("new", metavar="NEW", help=f"new spec: file, URL or {BUNDLED}")
     df.add_argument("--tag", action="append", metavar="TAG", help="compare only operations with this tag")
+    df.add_argument(
+        "--webhook-prefix",
+        action="append",
+        metavar="PREFIX",
+        help="compare only the webhooks whose name starts with PREFIX (default: all, or none with --tag)",
+    )
     df.add_argument("--json", action="store_true", help="print JSON for machines")
     df.add_argument(
         "--fail-on",
@@ -683,7 +859,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     up.add_argument("source", metavar="SOURCE", help="the provider's full spec: file or URL")
-    up.add_argument("--tag", action="append", metavar="TAG", help="tag to keep (repeatable; default: customers)")
+    up.add_argument(
+        "--tag",
+        action="append",
+        metavar="TAG",
+        help="tag to keep (repeatable; default: the current cut's, else customers)",
+    )
+    _webhook_choice(up, " (default: the current cut's choice)")
     up.add_argument("--spec-dir", metavar="DIR", help="where the bundled spec lives (default: the package's)")
     up.add_argument("--stubs-dir", metavar="DIR", help="directory holding the dynclient package, for the stubs")
     up.add_argument("--no-stubs", action="store_true", help="do not re-render the stubs")
@@ -710,6 +892,7 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--tag", action="append", metavar="TAG", help="load only operations with this tag")
     ck.add_argument("--max-errors", type=int, default=50, metavar="N", help="stop after N problems (default: 50)")
     ck.set_defaults(func=_cmd_spec_check)
+    _webhook_parsers(sub, fmt)
     return parser
 
 
@@ -720,6 +903,8 @@ _ERRORS: tuple[tuple[type[BaseException], int], ...] = (
     (APIError, EXIT_API),
     (ResponseValidationError, EXIT_RESPONSE),
     (TransportError, EXIT_TRANSPORT),
+    (WebhookVerificationError, EXIT_WEBHOOK),
+    (WebhookPayloadError, EXIT_RESPONSE),
     (DynclientError, EXIT_FAILED),
 )
 

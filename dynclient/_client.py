@@ -17,7 +17,7 @@ import re
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -37,6 +37,9 @@ from ._pagination import PageCursor
 from ._retry import RetryPolicy, RetryState
 from ._spec import SpecSource, load_spec
 from ._validation import Engine
+
+if TYPE_CHECKING:
+    from ._webhooks import Webhooks, WebhookValidation
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -89,6 +92,9 @@ class _Unset:
 
 
 _UNSET: Any = _Unset()
+#: Client methods a spec's operation group of the same name replaces on the instance (Polar's
+#: full spec has a ``webhooks`` group; ``dynclient.Webhooks`` serves webhooks there).
+_YIELDS_TO_GROUPS = frozenset({"webhooks"})
 
 
 class OperationGroup:
@@ -207,6 +213,18 @@ class _ClientBase:
             clone._headers = {**self._headers, **headers}
         clone._attach_groups()
         return clone
+
+    def webhooks(
+        self, secret: str | bytes, *, tolerance: float = 300, validate: WebhookValidation = "compatible"
+    ) -> Webhooks:
+        """``dynclient.Webhooks`` for this client's spec, sharing its schema engine (see there).
+
+        A spec whose operations form a ``webhooks`` group keeps that group as
+        ``client.webhooks``; use ``dynclient.Webhooks(secret, spec=client.operations)`` there.
+        """
+        from ._webhooks import Webhooks
+
+        return Webhooks._for_runtime(secret, self._runtime, tolerance, validate)
 
     def build_request(self, operation: str, /, **arguments: Any) -> httpx.Request:
         """Validate and build the request ``call()`` would send, without sending it."""
@@ -373,7 +391,7 @@ class _ClientBase:
         raise NotImplementedError
 
     def _attach_groups(self) -> None:
-        reserved = set(dir(type(self)))
+        reserved = set(dir(type(self))) - _YIELDS_TO_GROUPS
         made: dict[tuple[str, ...], OperationGroup] = {}
         for op in self.operations:
             target: Any = self

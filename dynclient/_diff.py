@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._document import follow_refs, pointer_join
-from ._ir import ApiSpec, Operation
+from ._ir import ApiSpec, Operation, Webhook
 
 __all__ = ["Change", "SpecDiff", "diff_specs"]
 
@@ -30,22 +30,29 @@ _MAX_DEPTH = 48
 
 @dataclass(frozen=True)
 class Change:
-    """One difference. ``pointer`` is in the new document (the old one for removals)."""
+    """One difference. ``pointer`` is in the new document (the old one for removals).
+
+    ``operations`` and ``webhooks`` name what reaches the change (a shared schema: several).
+    """
 
     kind: str
     breaking: bool
     pointer: str
     message: str
     operations: tuple[str, ...] = ()
+    webhooks: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "breaking": self.breaking,
             "pointer": self.pointer,
             "message": self.message,
             "operations": list(self.operations),
         }
+        if self.webhooks:
+            out["webhooks"] = list(self.webhooks)
+        return out
 
 
 @dataclass(frozen=True)
@@ -92,11 +99,12 @@ class SpecDiff:
             for c in group:
                 lines.append(f"  [{c.kind}] {c.message}")
                 lines.append(f"      at {c.pointer}")
-                if c.operations:
-                    shown = ", ".join(c.operations[:max_operations])
-                    extra = len(c.operations) - max_operations
-                    more = f", ... (+{extra})" if extra > 0 else ""
-                    lines.append(f"      operations ({len(c.operations)}): {shown}{more}")
+                for label, names in (("operations", c.operations), ("webhooks", c.webhooks)):
+                    if names:
+                        shown = ", ".join(names[:max_operations])
+                        extra = len(names) - max_operations
+                        more = f", ... (+{extra})" if extra > 0 else ""
+                        lines.append(f"      {label} ({len(names)}): {shown}{more}")
         return "\n".join(lines) + "\n"
 
 
@@ -111,6 +119,7 @@ def _side(spec: ApiSpec) -> dict[str, Any]:
         "version": spec.version,
         "fingerprint": spec.fingerprint,
         "operations": len(spec.operations),
+        "webhooks": len(spec.webhooks),
     }
 
 
@@ -372,18 +381,27 @@ class _Collector:
     def __init__(self) -> None:
         self.order: list[tuple[str, bool, str, str]] = []
         self.ops: dict[tuple[str, bool, str, str], list[str]] = {}
+        self.hooks: dict[tuple[str, bool, str, str], list[str]] = {}
 
-    def add(self, finding: _Finding, operation: str) -> None:
-        ops = self.ops.get(finding)
-        if ops is None:
+    def add(self, finding: _Finding, operation: str | None, webhook: str | None = None) -> None:
+        """Record ``finding`` as reached by ``operation`` (or by ``webhook``)."""
+        if finding not in self.ops:
             self.order.append(finding)
-            ops = self.ops[finding] = []
-        if operation not in ops:
-            ops.append(operation)
+            self.ops[finding], self.hooks[finding] = [], []
+        for seen, name in ((self.ops[finding], operation), (self.hooks[finding], webhook)):
+            if name is not None and name not in seen:
+                seen.append(name)
 
     def changes(self) -> tuple[Change, ...]:
         return tuple(
-            Change(kind=k, breaking=b, pointer=p, message=m, operations=tuple(self.ops[(k, b, p, m)]))
+            Change(
+                kind=k,
+                breaking=b,
+                pointer=p,
+                message=m,
+                operations=tuple(self.ops[(k, b, p, m)]),
+                webhooks=tuple(self.hooks[(k, b, p, m)]),
+            )
             for k, b, p, m in self.order
         )
 
@@ -561,6 +579,40 @@ def _adder(collected: _Collector, name: str) -> Any:
     return add
 
 
+def _diff_webhook(o: Webhook, n: Webhook, schemas: _SchemaDiff, collected: _Collector) -> None:
+    """A payload is received, like a response: its schema is compared in that direction."""
+    label = f"webhook {n.name}"
+
+    def add(finding: _Finding) -> None:
+        kind, breaking, pointer, message = finding
+        if pointer.startswith("/webhooks/") and not message.startswith(f"{label}: "):
+            message = f"{label}: {message}"
+        collected.add((kind, breaking, pointer, message), None, n.name)
+
+    if o.event_type != n.event_type:
+        add(("webhook-type-changed", True, n.pointer, f"{label}: announced as {n.event_type!r}, was {o.event_type!r}"))
+    if o.media_type != n.media_type:
+        add(("webhook-media-type-changed", True, n.pointer, f"{label}: payload media type is now {n.media_type}"))
+    for finding in schemas.compare(o.payload.raw, o.payload.pointer, n.payload.raw, n.payload.pointer, "response"):
+        add(finding)
+
+
+def _diff_webhooks(old: ApiSpec, new: ApiSpec, schemas: _SchemaDiff, collected: _Collector) -> None:
+    """Events added (a receiver acknowledges what it does not know: not breaking), removed
+    (code handling them waits in vain: breaking), and payload changes."""
+    before = {w.name: w for w in old.webhooks}
+    after = {w.name: w for w in new.webhooks}
+    for name, hook in after.items():
+        if name not in before:
+            collected.add(("webhook-added", False, hook.pointer, f"webhook {name} added"), None, name)
+    for name, hook in before.items():
+        if name not in after:
+            collected.add(("webhook-removed", True, hook.pointer, f"webhook {name} removed"), None, name)
+    for name, hook in after.items():
+        if name in before:
+            _diff_webhook(before[name], hook, schemas, collected)
+
+
 def diff_specs(old: ApiSpec, new: ApiSpec) -> SpecDiff:
     """Every difference between ``old`` and ``new`` a client would notice, classified."""
     schemas = _SchemaDiff(old.document, new.document)
@@ -580,6 +632,7 @@ def diff_specs(old: ApiSpec, new: ApiSpec) -> SpecDiff:
     for op in new.operations:
         if op.name in old:
             _diff_operation(old[op.name], op, schemas, _adder(collected, op.name))
+    _diff_webhooks(old, new, schemas, collected)
     changes = collected.changes()
     # breaking first, then the order found (operations in spec order), stable
     return SpecDiff(old=old, new=new, changes=tuple(sorted(changes, key=lambda c: not c.breaking)))

@@ -25,6 +25,7 @@
     +-- ClientClosedError          the client was closed (also RuntimeError)
     +-- PaginationError            a paginated listing misbehaves (e.g. repeats a page)
     +-- WebhookVerificationError   a webhook's signature, timestamp or body cannot be trusted
+    +-- WebhookPayloadError        a verified webhook's payload does not match the spec
 
 Every error that carries a response uses one vocabulary: ``operation``, ``status_code``,
 ``headers`` (credentials redacted), ``text`` (the raw body), ``body`` (parsed JSON, or
@@ -75,6 +76,7 @@ __all__ = [
     "SpecError",
     "TransportError",
     "UnprocessableEntityError",
+    "WebhookPayloadError",
     "WebhookVerificationError",
 ]
 
@@ -556,6 +558,33 @@ class PaginationError(DynclientError):
 class WebhookVerificationError(DynclientError):
     """A webhook delivery cannot be trusted: missing headers, a bad or expired timestamp,
     no matching signature, or a body that cannot be decoded. Never contains the secret."""
+
+
+class WebhookPayloadError(DynclientError):
+    """A webhook delivery was verified (it is trusted), but its payload does not match the
+    spec's schema for its event type (a violation, or drift under ``validate="strict"``).
+
+    Not a ``WebhookVerificationError``: the sender is who it claims to be; the spec and the
+    sender disagree. ``event_type`` and ``webhook_id`` name the delivery, ``errors`` every
+    place (``payload.data.email: ...``), ``payload`` is the parsed JSON (``None`` when it is
+    not an object with a string ``type``).
+    """
+
+    def __init__(self, event_type: str, webhook_id: str, errors: Sequence[FieldError], payload: Any = None) -> None:
+        self.event_type = event_type
+        self.webhook_id = webhook_id
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+        self.payload = payload
+        super().__init__(event_type, webhook_id)
+
+    def __str__(self) -> str:
+        lines = "\n".join(f"  - {e}" for e in self.errors[:20])
+        more = f"\n  ... and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
+        what = f"webhook {self.event_type!r}" if self.event_type else "webhook"
+        return f"{what} (webhook-id {self.webhook_id!r}): the payload does not match the spec:\n{lines}{more}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(event_type={self.event_type!r}, webhook_id={self.webhook_id!r})"
 
 
 # -- warnings --------------------------------------------------------------------------------

@@ -56,11 +56,10 @@ def _discriminated_one_of(
     prop = str(disc.get("propertyName"))
     mapping = _discriminator_mapping(disc, one_of)
     if prop not in instance:
-        yield _ValidationError(
+        yield _ValidationError(  # located at the object: the missing key is appended when reported
             f"{prop!r} is a required property (it selects the variant)",
             validator="required",
             validator_value=[prop],
-            path=[prop],
         )
         return
     value = instance[prop]

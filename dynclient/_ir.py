@@ -27,6 +27,7 @@ __all__ = [
     "SecurityRequirement",
     "SecurityScheme",
     "Server",
+    "Webhook",
 ]
 
 ParameterLocation = Literal["path", "query", "header", "cookie"]
@@ -217,6 +218,26 @@ class Operation:
         return None
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """One event the API sends (an entry of the document's ``webhooks``).
+
+    ``name`` is the entry's key (``customer.state_changed``); ``event_type`` the value of the
+    payload's ``type`` property that announces it (its ``const``; the name when the payload
+    declares none); ``payload`` the request body's schema; ``data`` the schema of the
+    payload's ``data`` property, when it declares one.
+    """
+
+    name: str
+    event_type: str
+    payload: SchemaRef
+    data: SchemaRef | None = None
+    media_type: str = "application/json"
+    summary: str = ""
+    description: str = ""
+    pointer: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class ApiSpec:
     """A whole loaded spec: metadata, servers, operations, and the document they point into."""
@@ -230,10 +251,18 @@ class ApiSpec:
     document: Mapping[str, Any] = field(repr=False, compare=False)
     fingerprint: str = ""
     origin: str = ""
+    #: the events the API sends (``webhooks``), in document order
+    webhooks: tuple[Webhook, ...] = ()
     _by_name: Mapping[str, Operation] = field(init=False, repr=False, compare=False)
+    _by_event: Mapping[str, Webhook] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", MappingProxyType({op.name: op for op in self.operations}))
+        object.__setattr__(self, "_by_event", MappingProxyType({w.event_type: w for w in self.webhooks}))
+
+    def webhook_for(self, event_type: str) -> Webhook | None:
+        """The webhook whose payload announces ``event_type`` (``None``: the spec does not know it)."""
+        return self._by_event.get(event_type)
 
     def __getitem__(self, name: str) -> Operation:
         return self._by_name[name]

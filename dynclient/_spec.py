@@ -46,6 +46,7 @@ def load_spec(
     *,
     tags: Iterable[str] | None = None,
     operations: Iterable[str] | None = None,
+    webhook_prefixes: Iterable[str] | None = None,
     allow_remote_refs: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
@@ -53,14 +54,16 @@ def load_spec(
     """Load and check a spec: ``None`` for the bundled one, a path (JSON/YAML), an
     explicitly passed http(s) URL, a parsed mapping, or an ``ApiSpec`` (returned as is).
 
-    ``tags`` keeps operations carrying any of them; ``operations`` is an allow-list of
+    ``webhook_prefixes`` keeps the webhooks whose name starts with one of them; by default a
+    spec keeps all its webhooks, and a view filtered by ``tags``/``operations`` none (webhooks
+    carry no tags). ``tags`` keeps operations carrying any of them; ``operations`` is an allow-list of
     operation names or operationIds. Problems raise ``SpecError`` with a JSON pointer.
     """
     if isinstance(source, ApiSpec):
-        if tags is None and operations is None:
+        if tags is None and operations is None and webhook_prefixes is None:
             return source
         source = source.document
-    if source is None and tags is None and operations is None:
+    if source is None and tags is None and operations is None and webhook_prefixes is None:
         return _bundled()
     document = load_document(
         bundled_spec_path() if source is None else source,
@@ -72,4 +75,5 @@ def load_spec(
         document,
         tags=frozenset(tags) if tags is not None else None,
         operations=frozenset(operations) if operations is not None else None,
+        webhook_prefixes=tuple(webhook_prefixes) if webhook_prefixes is not None else None,
     )

@@ -37,7 +37,7 @@ from typing import Any
 from ._build import identifier
 from ._document import escape_pointer_token
 from ._errors import SpecError
-from ._ir import ApiSpec, Operation
+from ._ir import ApiSpec, Operation, Webhook
 from ._stubtypes import ANY, ROOTS, TOKEN, Definition, Field, SchemaTypes, pystr, union
 
 __all__ = ["STUB_FILES", "render_stubs", "schema_type_names", "write_stubs"]
@@ -232,7 +232,7 @@ def runtime_exports() -> tuple[tuple[str, ...], list[Reexport]]:
 
 #: Names the ``__init__.pyi`` template writes itself (the typed clients); every other
 #: exported name is re-exported from the module that defines it.
-_TEMPLATE_DEFINES = frozenset({"Client", "AsyncClient"})
+_TEMPLATE_DEFINES = frozenset({"Client", "AsyncClient", "Webhooks"})
 
 
 # -- rendering --------------------------------------------------------------------------------
@@ -246,11 +246,49 @@ def _templates_dir() -> Path:
     raise SpecError("the stub templates are missing from this installation")
 
 
+# -- webhooks ---------------------------------------------------------------------------------
+
+
+@dataclass
+class EventStub:
+    """One webhook event: its class (``_<name>_Event``), ``type`` literal, payload and data types."""
+
+    name: str
+    event_type: str
+    class_name: str
+    payload: str
+    data: str
+    summary: str
+
+
+def _event_stub(types: SchemaTypes, hook: Webhook) -> EventStub:
+    stem = identifier(hook.name)
+    payload = types.expr(hook.payload.raw, hook.payload.pointer, "out", f"{stem}_payload")
+    data = types.expr(hook.data.raw, hook.data.pointer, "out", f"{stem}_data") if hook.data is not None else ANY
+    return EventStub(hook.name, hook.event_type, f"_{stem}_Event", payload, data, hook.description or hook.summary)
+
+
+def _check_event_names(events: Sequence[EventStub], spec: ApiSpec) -> None:
+    seen: dict[str, str] = {}
+    for event, hook in zip(events, spec.webhooks, strict=True):
+        if not event.class_name.isidentifier() or event.class_name in seen:
+            raise SpecError(
+                f"webhook {event.name!r}: its event class {event.class_name!r} is not a usable name"
+                + (f" (webhook {seen[event.class_name]!r} has it too)" if event.class_name in seen else ""),
+                hook.pointer,
+            )
+        seen[event.class_name] = event.name
+
+
+# -- analysis ---------------------------------------------------------------------------------
+
+
 @dataclass
 class _Rendered:
     types: SchemaTypes
     ops: list[OperationStub]
     names: dict[str, str]
+    events: list[EventStub]
 
 
 def _analyse(spec: ApiSpec) -> _Rendered:
@@ -260,9 +298,11 @@ def _analyse(spec: ApiSpec) -> _Rendered:
         for r in op.error_responses:
             if r.schema is not None and r.media_type is not None and _JSON_MEDIA.match(r.media_type):
                 types.expr(r.schema.raw, r.schema.pointer, "out", f"{op.name}_error_{r.status}")
-    # every component schema reachable from an operation has been named on the way
+    events = [_event_stub(types, hook) for hook in spec.webhooks]
+    _check_event_names(events, spec)
+    # every component schema reachable from an operation or a webhook has been named on the way
     names = types.assign_names()
-    return _Rendered(types, ops, names)
+    return _Rendered(types, ops, names, events)
 
 
 def schema_type_names(spec: ApiSpec) -> tuple[str, ...]:
@@ -360,6 +400,22 @@ def render_stubs(spec: ApiSpec) -> dict[str, str]:
         "root": group_ctx(root),
         "groups": [group_ctx(g) for g in sorted(groups, key=lambda g: g.path)],
         "errors": errors,
+        "events": [
+            {
+                "name": e.name,
+                "class_name": e.class_name,
+                "literal": f"typing.Literal[{pystr(e.event_type)}]",
+                "payload": qualified(e.payload),
+                "data": qualified(e.data),
+                "doc": _docstring(
+                    f"The {e.name!r} event" + (f": {_first_line(e.summary)}" if e.summary else "."), "    "
+                ),
+            }
+            for e in analysed.events
+        ],
+        # a spec group named ``webhooks`` replaces the client's ``webhooks()`` (as at run time)
+        "client_webhooks": all(attr != "webhooks" for attr, _ in root.children)
+        and all(o.method_name != "webhooks" for o in root.operations),
     }
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_templates_dir())),
@@ -376,6 +432,10 @@ def render_stubs(spec: ApiSpec) -> dict[str, str]:
     out = {path: _tidy(text) for path, text in out.items()}
     _check_rendered(out, exported)
     return out
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0].strip()
 
 
 def _class_key(key: str) -> bool:

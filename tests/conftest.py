@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings
 
 import dynclient
 
@@ -25,6 +27,12 @@ POLAR_OLD = SHARED / "polar-openapi" / "polar-2026-07-21.openapi.json"
 TOKEN = "polar_oat_SECRET-token-0123456789"
 
 Handler = Callable[[httpx.Request], httpx.Response]
+
+# Property-based tests run with a fixed seed in CI ("ci"); DYNCLIENT_HYPOTHESIS_PROFILE=long
+# explores ten times as many random examples. Settings a test states itself still win.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.register_profile("long", max_examples=1000, database=None, deadline=None)
+settings.load_profile(os.environ.get("DYNCLIENT_HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ def test_smoke_run_reports_every_section_and_row(tmp_path: Path) -> None:
         "### 3. Validation throughput",
         "### 4. Spec load and stub rendering",
         "### Targets",
+        "### 5. Webhooks: verify + parse + validate one delivery",
     ):
         assert heading in out, heading
     lines = out.splitlines()
@@ -57,9 +58,13 @@ def test_smoke_run_reports_every_section_and_row(tmp_path: Path) -> None:
     assert any(line.startswith("| stub rendering (bundled spec) |") for line in lines)
     targets = [line for line in lines if line.startswith("| sync customers_") or line.startswith("| cold")]
     assert len(targets) >= 7
+    hooks = [line for line in lines if line.startswith("| customer.")]
+    assert len(hooks) == 3 and all(len(row.strip("|").split("|")) == 5 for row in hooks)
+    assert "| fails | n/a |" in hooks[0] and "x |" in hooks[1] and "x |" in hooks[2]  # the SDK's failure, then ratios
     figures = json.loads(raw.read_text(encoding="utf-8"))
     assert set(figures["calls"]) == {"sync", "async"}
     assert set(figures["cold"]) == {"dynclient", "sdk", "httpx"}
+    assert all(row["dynclient"] > 0 for row in figures["webhooks"].values())
     assert all(v["wall_ms"] > 0 and v["rss_mib"] > 0 for v in figures["cold"].values())
     after = results.read_text(encoding="utf-8") if results.is_file() else None
     assert after == before  # a smoke run never rewrites the recorded results

@@ -13,7 +13,18 @@ from dynclient import bundled_spec_path, load_spec
 
 def test_bundled_spec_equals_fresh_extract() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "dynclient", "spec", "extract", "--tag", "customers", str(POLAR_CURRENT)],
+        [
+            sys.executable,
+            "-m",
+            "dynclient",
+            "spec",
+            "extract",
+            "--tag",
+            "customers",
+            "--webhook-prefix",
+            "customer.",
+            str(POLAR_CURRENT),
+        ],
         check=True,
         capture_output=True,
         text=True,

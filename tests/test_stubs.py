@@ -238,6 +238,8 @@ def test_usage_ok_runs_for_real_against_a_mock_transport() -> None:
     seen = runpy.run_path(str(USAGE_OK), run_name="usage_ok")["main"]()
     assert "team Ada" in seen and "individual ada@example.com" in seen
     assert "('911144442', 'us_ein')" in seen and "not found 404" in seen and "id,email" in seen
+    assert "state of 992fae2a-2a17-4b7a-8d9e-e287cf90131b: 0 active subscriptions" in seen
+    assert "customer.created: team Ada" in seen and "unknown member.created" in seen
 
 
 def test_usage_ok_passes_mypy_strict(mypy_usage: dict[str, set[int]]) -> None:

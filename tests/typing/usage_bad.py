@@ -40,3 +40,19 @@ def misuse(client: dynclient.Client, customer: Customer) -> None:
     if customer["type"] == "individual":
         _ = customer["members"]  # E: no such key on either customer type
     _ = client.invoke("anything_at_all", whatever=1)  # the escape hatch is untyped on purpose
+
+
+def webhook_misuse(client: dynclient.Client, body: bytes, headers: dict[str, str]) -> None:
+    hooks = client.webhooks("secret")
+    event = hooks.parse(body, headers)
+    _ = event.data["active_subscriptions"]  # E: not narrowed: a customer has no active_subscriptions
+    hooks.parse(body.decode(), headers)  # E: the body is the raw bytes
+    dynclient.Webhooks("secret", validate="lenient")  # E: no such validation mode
+    hooks.sign({"type": "customer.created"}, timestamp="now")  # E: a timestamp is seconds or a datetime
+    client.webhooks()  # E: the secret is required
+    if isinstance(event, dynclient.UnknownWebhookEvent):
+        return
+    if event.type == "customer.state_changed":
+        _ = event.data["nickname"]  # E: a customer state has no such key
+    if event.type == "customer.nothing":  # E: no such event type in the spec
+        pass

@@ -9,7 +9,8 @@ whole file against an ``httpx.MockTransport`` that answers with spec-valid JSON.
 from __future__ import annotations
 
 import asyncio
-from typing import Literal, assert_type
+import datetime
+from typing import Any, Literal, assert_type
 
 import httpx
 
@@ -18,10 +19,12 @@ from dynclient.schemas import (
     Customer,
     CustomerCreate,
     CustomerState,
+    CustomerStateSubscription,
     CustomerUpdate,
     CustomerUpdateExternalID,
     ListResource_Customer_,
     TaxIDFormat,
+    WebhookCustomerStateChangedPayload,
 )
 
 CUSTOMER_ID = "992fae2a-2a17-4b7a-8d9e-e287cf90131b"
@@ -174,10 +177,65 @@ async def exercise_async(client: dynclient.AsyncClient) -> list[str]:
     return [describe(got), *(describe(i) for i in items)]
 
 
+# -- webhooks ---------------------------------------------------------------------------------------
+
+
+def on_event(hooks: dynclient.Webhooks, body: bytes, headers: dict[str, str]) -> str:
+    """The receiver's shape: unknown types first (acknowledged), then ``type`` narrows."""
+    event = hooks.parse(body, headers)
+    assert_type(event.id, str)
+    assert_type(event.timestamp, datetime.datetime)
+    if isinstance(event, dynclient.UnknownWebhookEvent):
+        assert_type(event.payload, dict[str, Any])
+        return f"unknown {event.type}"
+    if event.type == "customer.state_changed":
+        subscriptions = event.data["active_subscriptions"]
+        assert_type(subscriptions, list[CustomerStateSubscription])
+        assert_type(event.payload, WebhookCustomerStateChangedPayload)
+        assert_type(event.payload["type"], Literal["customer.state_changed"])
+        return f"state of {event.data['id']}: {len(subscriptions)} active subscriptions"
+    assert_type(event.type, Literal["customer.created", "customer.updated", "customer.deleted"])
+    assert_type(event.data, Customer)
+    return f"{event.type}: {describe(event.data)}"
+
+
+def on_known(event: dynclient.WebhookEvent) -> bool:
+    return event.known
+
+
+def exercise_webhooks(client: dynclient.Client) -> list[str]:
+    hooks = client.webhooks("usage-ok-webhook-secret")
+    assert_type(hooks, dynclient.Webhooks)
+    state: dict[str, object] = {
+        **customer_json("individual"),
+        "active_subscriptions": [],
+        "granted_benefits": [],
+        "active_meters": [],
+    }
+    seen: list[str] = []
+    payloads: list[dict[str, object]] = [
+        {"type": "customer.state_changed", "timestamp": "2026-01-02T03:04:05Z", "data": state},
+        {"type": "customer.created", "timestamp": "2026-01-02T03:04:05Z", "data": customer_json("team")},
+        {"type": "member.created", "timestamp": "2026-01-02T03:04:05Z", "data": {}},
+    ]
+    for payload in payloads:
+        body, headers = hooks.sign(payload)
+        assert_type(body, bytes)
+        hooks.verify(body, headers)
+        seen.append(on_event(hooks, body, headers))
+    standalone = dynclient.Webhooks("whsec_dXNhZ2Utb2s=", tolerance=60, validate="strict")
+    body, headers = standalone.sign(
+        {"type": "member.created"}, id="msg_1", timestamp=datetime.datetime.now(datetime.UTC)
+    )
+    seen.append(str(on_known(standalone.parse(body, headers))))
+    return seen
+
+
 def main() -> list[str]:
     transport = httpx.MockTransport(handler)
     with dynclient.Client(http_client=httpx.Client(transport=transport), access_token=TOKEN) as client:
         seen = exercise(client)
+        seen += exercise_webhooks(client)
 
     async def run() -> list[str]:
         async with dynclient.AsyncClient(http_client=httpx.AsyncClient(transport=transport), access_token=TOKEN) as ac:
