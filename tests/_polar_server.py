@@ -21,16 +21,20 @@ facts it reproduces, as observed on Polar's open-source server (issue 11):
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
+import pytest
 from _server import LocalServer, Reply, Seen
 from payloads import CUSTOMER_ID, customer
 
-__all__ = ["DEFAULT_VERSION", "SUPPORTED_VERSIONS", "TOKEN", "PolarServer"]
+import dynclient
+
+__all__ = ["DEFAULT_VERSION", "SUPPORTED_VERSIONS", "TOKEN", "Api", "PolarServer", "clients", "fixtures"]
 
 TOKEN = "polar_oat_contract-T0ken-4f9a1c"
 DEFAULT_VERSION = "2026-04"
@@ -143,3 +147,65 @@ def _header(seen: Seen, name: str) -> str | None:
         if key.lower() == name:
             return value
     return None
+
+
+class Api:
+    """One test body drives either client: every call is awaited, sync ones just return."""
+
+    def __init__(self, client: dynclient.Client | dynclient.AsyncClient) -> None:
+        self.client = client
+
+    async def call(self, operation: str, /, **arguments: Any) -> Any:
+        result = self.client.call(operation, **arguments)
+        return await result if isinstance(self.client, dynclient.AsyncClient) else result
+
+    def with_options(self, **options: Any) -> Api:
+        return Api(self.client.with_options(**options))
+
+    @property
+    def errors(self) -> Any:
+        return self.client.errors
+
+    async def close(self) -> None:
+        if isinstance(self.client, dynclient.AsyncClient):
+            await self.client.aclose()
+        else:
+            self.client.close()
+
+
+@contextlib.asynccontextmanager
+async def clients(kind: str, url: str, **defaults: Any) -> AsyncIterator[Callable[..., Api]]:
+    """``make(spec=None, **options)`` -> an ``Api`` of ``kind`` ("sync"/"async") on ``url``,
+    with the server's token and ``defaults``; every client made is closed on exit."""
+    made: list[Api] = []
+
+    def make(spec: Any = None, **options: Any) -> Api:
+        for key, value in {"base_url": url, "access_token": TOKEN, **defaults}.items():
+            options.setdefault(key, value)
+        cls = dynclient.AsyncClient if kind == "async" else dynclient.Client
+        api = Api(cls(spec, **options))
+        made.append(api)
+        return api
+
+    try:
+        yield make
+    finally:
+        for api in made:
+            await api.close()
+
+
+def fixtures(**defaults: Any) -> tuple[Any, Any]:
+    """A test module's ``polar`` (a started PolarServer) and ``make`` (a client factory on it,
+    of the ``kind`` fixture's kind, with ``defaults``) fixtures: ``polar, make = fixtures(...)``."""
+
+    @pytest.fixture
+    def polar() -> Iterator[PolarServer]:
+        with PolarServer() as server:
+            yield server
+
+    @pytest.fixture
+    async def make(kind: str, polar: PolarServer) -> AsyncIterator[Callable[..., Api]]:
+        async with clients(kind, polar.url, **defaults) as factory:
+            yield factory
+
+    return polar, make

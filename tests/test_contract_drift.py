@@ -12,11 +12,10 @@ from __future__ import annotations
 import copy
 import logging
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
-from _polar_server import TOKEN, PolarServer
+from _polar_server import Api, PolarServer, fixtures
 from _server import Reply
 from payloads import CUSTOMER_ID, customer, customer_page
 
@@ -26,46 +25,7 @@ GET_PATH = f"/v1/customers/{CUSTOMER_ID}"
 CALLS = 100
 
 
-class Api:
-    def __init__(self, client: dynclient.Client | dynclient.AsyncClient) -> None:
-        self.client = client
-
-    async def call(self, operation: str, /, **arguments: Any) -> Any:
-        result = self.client.call(operation, **arguments)
-        return await result if isinstance(self.client, dynclient.AsyncClient) else result
-
-    def with_options(self, **options: Any) -> Api:
-        return Api(self.client.with_options(**options))
-
-    async def close(self) -> None:
-        if isinstance(self.client, dynclient.AsyncClient):
-            await self.client.aclose()
-        else:
-            self.client.close()
-
-
-@pytest.fixture
-def polar() -> Iterator[PolarServer]:
-    with PolarServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def make(kind: str, polar: PolarServer) -> AsyncIterator[Callable[..., Api]]:
-    made: list[Api] = []
-
-    def factory(spec: Any = None, **options: Any) -> Api:
-        options.setdefault("base_url", polar.url)
-        options.setdefault("access_token", TOKEN)
-        options.setdefault("retry", dynclient.RetryPolicy.none())
-        cls = dynclient.AsyncClient if kind == "async" else dynclient.Client
-        api = Api(cls(spec, **options))
-        made.append(api)
-        return api
-
-    yield factory
-    for api in made:
-        await api.close()
+polar, make = fixtures(retry=dynclient.RetryPolicy.none())
 
 
 def drift_warnings(record: list[warnings.WarningMessage]) -> list[str]:

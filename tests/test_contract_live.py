@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 import pickle
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
-from _polar_server import DEFAULT_VERSION, INVALID_TOKEN, NOT_FOUND, TOKEN, PolarServer
+from _polar_server import DEFAULT_VERSION, INVALID_TOKEN, NOT_FOUND, PolarServer, fixtures
 from _server import Reply
 from payloads import CUSTOMER_ID
 
@@ -25,52 +24,7 @@ GET_PATH = f"/v1/customers/{CUSTOMER_ID}"
 FAST = dynclient.RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.0, max_retry_after=0.01)
 
 
-class Api:
-    """One test body drives either client: every call is awaited, sync ones just return."""
-
-    def __init__(self, client: dynclient.Client | dynclient.AsyncClient) -> None:
-        self.client = client
-
-    async def call(self, operation: str, /, **arguments: Any) -> Any:
-        result = self.client.call(operation, **arguments)
-        return await result if isinstance(self.client, dynclient.AsyncClient) else result
-
-    def with_options(self, **options: Any) -> Api:
-        return Api(self.client.with_options(**options))
-
-    @property
-    def errors(self) -> Any:
-        return self.client.errors
-
-    async def close(self) -> None:
-        if isinstance(self.client, dynclient.AsyncClient):
-            await self.client.aclose()
-        else:
-            self.client.close()
-
-
-@pytest.fixture
-def polar() -> Iterator[PolarServer]:
-    with PolarServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def make(kind: str, polar: PolarServer) -> AsyncIterator[Callable[..., Api]]:
-    made: list[Api] = []
-
-    def factory(**options: Any) -> Api:
-        options.setdefault("base_url", polar.url)
-        options.setdefault("access_token", TOKEN)
-        options.setdefault("retry", FAST)
-        cls = dynclient.AsyncClient if kind == "async" else dynclient.Client
-        api = Api(cls(**options))
-        made.append(api)
-        return api
-
-    yield factory
-    for api in made:
-        await api.close()
+polar, make = fixtures(retry=FAST)
 
 
 def caught(record: list[warnings.WarningMessage], category: type[Warning]) -> list[str]:

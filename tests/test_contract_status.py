@@ -9,11 +9,10 @@ the request, nor the token); an undeclared 2xx (202, or a 200 for an operation t
 from __future__ import annotations
 
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
-from _polar_server import TOKEN, PolarServer
+from _polar_server import TOKEN, PolarServer, fixtures
 from _server import LocalServer, Reply
 from payloads import CUSTOMER_ID, customer
 
@@ -22,43 +21,7 @@ import dynclient
 GET_PATH = f"/v1/customers/{CUSTOMER_ID}"
 
 
-class Api:
-    def __init__(self, client: dynclient.Client | dynclient.AsyncClient) -> None:
-        self.client = client
-
-    async def call(self, operation: str, /, **arguments: Any) -> Any:
-        result = self.client.call(operation, **arguments)
-        return await result if isinstance(self.client, dynclient.AsyncClient) else result
-
-    async def close(self) -> None:
-        if isinstance(self.client, dynclient.AsyncClient):
-            await self.client.aclose()
-        else:
-            self.client.close()
-
-
-@pytest.fixture
-def polar() -> Iterator[PolarServer]:
-    with PolarServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def make(kind: str, polar: PolarServer) -> AsyncIterator[Callable[..., Api]]:
-    made: list[Api] = []
-
-    def factory(**options: Any) -> Api:
-        options.setdefault("base_url", polar.url)
-        options.setdefault("access_token", TOKEN)
-        options.setdefault("retry", dynclient.RetryPolicy.none())
-        cls = dynclient.AsyncClient if kind == "async" else dynclient.Client
-        api = Api(cls(**options))
-        made.append(api)
-        return api
-
-    yield factory
-    for api in made:
-        await api.close()
+polar, make = fixtures(retry=dynclient.RetryPolicy.none())
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
