@@ -275,11 +275,12 @@ class PreparedOperation:
             return response.text, None
         if declared is None and mode != "off":
             codes = ", ".join(r.status for r in self.op.responses)
-            return _parsed_or_none(response), ResponseValidationError(
+            parsed = _parsed_or_none(response)
+            return parsed, ResponseValidationError(
                 self.op.name,
                 response,
                 [FieldError("status", f"HTTP {status} is not declared (declared: {codes})", path=("status",))],
-                body=_parsed_or_none(response),
+                body=parsed,
                 attempts=attempts,
             )
         if status == 204 or not response.content:
