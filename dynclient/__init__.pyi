@@ -430,6 +430,8 @@ class Client:
     base_url: builtins.str
     validate_responses: _ValidateMode
     retry: RetryPolicy
+    api_version: builtins.str | None
+    version_header: builtins.str
     customers: _customers_Group
     customer_portal: _customer_portal_Group
 
@@ -444,10 +446,10 @@ class Client:
         server: builtins.str | builtins.int | None = None,
         access_token: builtins.str | None = None,
         timeout: builtins.float | httpx.Timeout | None = ...,
-        validate_responses: _ValidateMode = "strict",
+        validate_responses: _ValidateMode = "compatible",
         retry: RetryPolicy | None = None,
         headers: collections.abc.Mapping[builtins.str, builtins.str] | None = None,
-        api_version: builtins.bool | builtins.str = False,
+        api_version: builtins.bool | builtins.str = "spec",
         version_header: builtins.str = ...,
         token_env: builtins.str = ...,
         before_request: collections.abc.Sequence[BeforeRequest] = (),
@@ -627,6 +629,8 @@ class AsyncClient:
     base_url: builtins.str
     validate_responses: _ValidateMode
     retry: RetryPolicy
+    api_version: builtins.str | None
+    version_header: builtins.str
     customers: _customers_AsyncGroup
     customer_portal: _customer_portal_AsyncGroup
 
@@ -641,10 +645,10 @@ class AsyncClient:
         server: builtins.str | builtins.int | None = None,
         access_token: builtins.str | None = None,
         timeout: builtins.float | httpx.Timeout | None = ...,
-        validate_responses: _ValidateMode = "strict",
+        validate_responses: _ValidateMode = "compatible",
         retry: RetryPolicy | None = None,
         headers: collections.abc.Mapping[builtins.str, builtins.str] | None = None,
-        api_version: builtins.bool | builtins.str = False,
+        api_version: builtins.bool | builtins.str = "spec",
         version_header: builtins.str = ...,
         token_env: builtins.str = ...,
         before_request: collections.abc.Sequence[BeforeRequest] = (),

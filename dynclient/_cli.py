@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import textwrap
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,8 +25,12 @@ from ._describe import describe_schema
 from ._document import follow_refs, load_document
 from ._errors import (
     APIError,
+    ApiVersionError,
+    ApiVersionWarning,
     DynclientError,
+    DynclientWarning,
     RequestValidationError,
+    ResponseDriftWarning,
     ResponseValidationError,
     SpecError,
     TransportError,
@@ -34,10 +39,12 @@ from ._errors import (
 )
 from ._extract import dump_spec, extract, extract_choice
 from ._ir import NO_DEFAULT, ApiSpec, Operation
+from ._operation import VALIDATE_MODES
 from ._spec import bundled_spec_dir, load_spec
 
 __all__ = [
     "EXIT_API",
+    "EXIT_API_VERSION",
     "EXIT_FAILED",
     "EXIT_OK",
     "EXIT_REQUEST",
@@ -59,7 +66,8 @@ EXIT_REQUEST = 4
 EXIT_API = 5
 EXIT_RESPONSE = 6
 EXIT_TRANSPORT = 7
-EXIT_WEBHOOK = 9  # (8 is left to the API-version error)
+EXIT_API_VERSION = 8
+EXIT_WEBHOOK = 9
 
 TOKEN_ENV = "POLAR_ACCESS_TOKEN"
 WEBHOOK_SECRET_ENV = "POLAR_WEBHOOK_SECRET"
@@ -75,7 +83,11 @@ exit codes:
   {EXIT_API}  the API answered with an error status
   {EXIT_RESPONSE}  the API's answer (or a webhook's payload) does not match the spec
   {EXIT_TRANSPORT}  the request did not complete (connection, timeout)
+  {EXIT_API_VERSION}  the API refused the API version sent (run `dynclient spec update`, or pass --api-version)
   {EXIT_WEBHOOK}  the webhook cannot be trusted: signature, timestamp or body (webhook verify)
+
+Warnings (additive drift in an answer, an answer in another API version) go to stderr
+and leave the exit code as it is.
 
 The access token is read from ${TOKEN_ENV}, or asked for with --prompt-token.
 The webhook secret is read from ${WEBHOOK_SECRET_ENV}, or asked for with --prompt-secret.
@@ -382,14 +394,19 @@ def _cmd_call(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"validate_responses": args.validate_responses}
     if args.timeout is not None:
         options["timeout"] = args.timeout
+    options["api_version"] = False if args.api_version.lower() == "none" else args.api_version
     try:
         client = Client(
             spec, server=args.server, base_url=args.base_url, access_token=token, token_env=TOKEN_ENV, **options
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    with client:
-        result = client.call(op.name, **arguments)
+    with client, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DynclientWarning)
+        try:
+            result = client.call(op.name, **arguments)
+        finally:
+            _print_warnings(caught)
     if isinstance(result, str):
         sys.stdout.write(result)
     elif args.output == "csv":
@@ -397,6 +414,24 @@ def _cmd_call(args: argparse.Namespace) -> int:
     elif result is not None:
         _out(json.dumps(result, indent=2, ensure_ascii=False))
     return EXIT_OK
+
+
+_WARNING_LABELS: tuple[tuple[type[Warning], str], ...] = (
+    (ResponseDriftWarning, "drift"),
+    (ApiVersionWarning, "api version"),
+    (DynclientWarning, "warning"),
+)
+
+
+def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """Our warnings on stderr, one short line each; anyone else's as Python shows them."""
+    for w in caught:
+        label = next((name for cls, name in _WARNING_LABELS if issubclass(w.category, cls)), None)
+        if label is None:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+            continue
+        text = str(w.message).split(" (reported once per client", 1)[0]
+        print(f"dynclient: {label}: {text}", file=sys.stderr)
 
 
 def _stub_root() -> Path:
@@ -777,9 +812,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     call.add_argument(
         "--validate-responses",
-        choices=("strict", "warn", "off"),
-        default="strict",
-        help="check the response against the spec (default: strict)",
+        choices=VALIDATE_MODES,
+        default="compatible",
+        help="check the response against the spec: compatible (default) lets additive drift through with "
+        "a warning (a new enum value, an unknown kind, an extra field) and fails on anything else; strict "
+        "fails on drift too; warn only warns; off does not check",
+    )
+    call.add_argument(
+        "--api-version",
+        default="spec",
+        metavar="VERSION",
+        help="the API version to send: spec (default: the spec's dated info.version), a version such as "
+        "2026-10, or none",
     )
     call.add_argument("--timeout", type=float, metavar="SECONDS", help="overall request timeout")
     _spec_options(call)
@@ -900,6 +944,7 @@ _ERRORS: tuple[tuple[type[BaseException], int], ...] = (
     (UsageError, EXIT_USAGE),
     (SpecError, EXIT_SPEC),
     (RequestValidationError, EXIT_REQUEST),
+    (ApiVersionError, EXIT_API_VERSION),
     (APIError, EXIT_API),
     (ResponseValidationError, EXIT_RESPONSE),
     (TransportError, EXIT_TRANSPORT),

@@ -21,18 +21,30 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from ._drift import DriftLedger, drift_message
 from ._errors import (
+    ApiVersionWarning,
     ConfigurationError,
     DynclientError,
     FieldError,
     RequestTimeout,
+    ResponseDriftWarning,
     ResponseValidationWarning,
     SpecError,
     TransportError,
     redact_headers,
 )
 from ._ir import ApiSpec, Operation, Server
-from ._operation import ErrorClasses, PreparedOperation, SpecRuntime, ValidateMode, runtime_for
+from ._operation import (
+    VALIDATE_MODES,
+    Contract,
+    Drift,
+    ErrorClasses,
+    PreparedOperation,
+    SpecRuntime,
+    ValidateMode,
+    runtime_for,
+)
 from ._pagination import PageCursor
 from ._retry import RetryPolicy, RetryState
 from ._spec import SpecSource, load_spec
@@ -56,7 +68,7 @@ logger = logging.getLogger("dynclient")
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 #: The environment variable read for the token when ``access_token`` is not given.
 DEFAULT_TOKEN_ENV = "POLAR_ACCESS_TOKEN"
-#: The header that pins the API version when ``api_version`` is set.
+#: The header that pins the API version (and that the server echoes).
 DEFAULT_VERSION_HEADER = "Polar-Version"
 
 BeforeRequest = Callable[[str, httpx.Request], Any]
@@ -138,10 +150,10 @@ class _ClientBase:
         server: str | int | None = None,
         access_token: str | None = None,
         timeout: float | httpx.Timeout | None = _UNSET,
-        validate_responses: ValidateMode = "strict",
+        validate_responses: ValidateMode = "compatible",
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
-        api_version: bool | str = False,
+        api_version: bool | str = "spec",
         version_header: str = DEFAULT_VERSION_HEADER,
         token_env: str = DEFAULT_TOKEN_ENV,
         before_request: Sequence[BeforeRequest] = (),
@@ -149,8 +161,7 @@ class _ClientBase:
         log_bodies: bool = False,
         engine: Engine = "auto",
     ) -> None:
-        if validate_responses not in ("strict", "warn", "off"):
-            raise ConfigurationError("validate_responses must be 'strict', 'warn' or 'off'")
+        _check_mode(validate_responses)
         self.operations: ApiSpec = load_spec(spec, tags=tags, operations=operations)
         self._runtime: SpecRuntime = runtime_for(self.operations, engine)
         self.errors: ErrorClasses = self._runtime.errors
@@ -162,12 +173,14 @@ class _ClientBase:
         self.validate_responses: ValidateMode = validate_responses
         self.retry: RetryPolicy = retry if retry is not None else RetryPolicy()
         self._headers: dict[str, str] = {"User-Agent": _USER_AGENT, "Accept": "application/json"}
-        if api_version:
-            version = self.operations.version if api_version is True else str(api_version)
-            if api_version is True and not _DATED_VERSION.match(version):
-                raise ConfigurationError(f"the spec's info.version {version!r} is not a dated version (YYYY-MM)")
+        #: the header that carries the API version (and the server's echo of it)
+        self.version_header: str = version_header
+        version = _version_to_send(api_version, self.operations.version)
+        if version is not None:
             self._headers[version_header] = version
         self._headers.update(headers or {})
+        self._drift = DriftLedger()  # what this client (and its with_options clones) reported
+        self._set_contract()
         self._before = tuple(before_request)
         self._after = tuple(after_response)
         self._log_bodies = log_bodies
@@ -206,11 +219,11 @@ class _ClientBase:
         if timeout is not _UNSET:
             clone._timeout = timeout
         if validate_responses is not None:
-            if validate_responses not in ("strict", "warn", "off"):
-                raise ConfigurationError("validate_responses must be 'strict', 'warn' or 'off'")
+            _check_mode(validate_responses)
             clone.validate_responses = validate_responses
         if headers:
             clone._headers = {**self._headers, **headers}
+            clone._set_contract()
         clone._attach_groups()
         return clone
 
@@ -236,6 +249,14 @@ class _ClientBase:
             f"base_url={self.base_url!r}, operations={len(self.operations)}, "
             f"token={'set' if self._token else 'unset'})"
         )
+
+    def _set_contract(self) -> None:
+        """``api_version`` (what the headers really send) and the decoding context, once per client."""
+        wanted = self.version_header.lower()
+        sent = next((v for k, v in self._headers.items() if k.lower() == wanted), None)
+        #: the API version sent with every request (None: none)
+        self.api_version: str | None = sent
+        self._contract = Contract(sent, self.version_header, self.operations.version, self._drift)
 
     def _use_http(self, http_client: Any, factory: Callable[..., Any]) -> None:
         """Adopt the caller's httpx client as-is, or make (and own) one with our defaults."""
@@ -361,17 +382,40 @@ class _ClientBase:
         return wait
 
     def _finish(self, prep: PreparedOperation, response: httpx.Response, attempts: int) -> Any:
+        contract = self._contract
+        if contract.sent_version is not None:
+            echo = response.headers.get(contract.version_header)
+            if echo is not None and echo.strip() != contract.sent_version and contract.ledger.once("api-version"):
+                self._version_mismatch(prep.op.name, echo.strip(), contract)
         try:
-            value, problem = prep.decode(response, self.validate_responses, attempts)
+            value, problem = prep.decode(response, self.validate_responses, attempts, contract=contract)
         except DynclientError as exc:
-            raise self._scrubbed(exc) from exc.__cause__
-        if problem is not None:
+            exc = self._scrubbed(exc)
+            if self._token is not None and isinstance(getattr(exc, "headers", None), dict):
+                exc.headers = _scrub_value(exc.headers, self._token.reveal())  # type: ignore[attr-defined]
+            raise exc from exc.__cause__
+        if isinstance(problem, Drift):
+            for error, more in zip(problem.errors, problem.more, strict=True):
+                message = self._scrub(drift_message(problem.operation, error, contract.spec_version, more))
+                logger.info("%s", message)
+                warnings.warn(message, ResponseDriftWarning, stacklevel=4)
+        elif problem is not None:
             problem = self._scrubbed(problem)
-            if self.validate_responses == "strict":
+            if self.validate_responses in ("strict", "compatible"):
                 raise problem
             logger.warning("%s", problem)
             warnings.warn(str(problem), ResponseValidationWarning, stacklevel=4)
         return value
+
+    def _version_mismatch(self, operation: str, echo: str, contract: Contract) -> None:
+        message = self._scrub(
+            f"{operation}: the server answered in API version {echo!r}, but the client sent "
+            f"{contract.sent_version!r} ({contract.version_header}); answers are checked against the spec "
+            f"({contract.spec_version}). Pin a version the server supports (Client(api_version=...)) or "
+            "update the spec (`dynclient spec update`) (reported once per client)"
+        )
+        logger.info("%s", message)
+        warnings.warn(message, ApiVersionWarning, stacklevel=5)
 
     def _scrubbed(self, exc: _E) -> _E:
         """``exc`` with the token removed from its message and kept values (a server may echo it)."""
@@ -414,6 +458,32 @@ class _ClientBase:
             method.__qualname__ = ".".join((*op.group, op.method_name))
             method.__doc__, method.__signature__ = self._runtime.described(op)  # type: ignore[attr-defined]
             setattr(target, op.method_name, method)
+
+
+def _check_mode(mode: object) -> None:
+    if mode not in VALIDATE_MODES:
+        raise ConfigurationError(f"validate_responses must be one of {', '.join(map(repr, VALIDATE_MODES))}")
+
+
+def _version_to_send(api_version: object, spec_version: str) -> str | None:
+    """The API version a client sends for its ``api_version`` option (None: none).
+
+    ``"spec"`` (the default): the spec's ``info.version`` when it is dated (``YYYY-MM`` or
+    ``YYYY-MM-DD``), else nothing, silently (most APIs do not version by date). ``True``
+    insists: an undated spec version is a ConfigurationError. ``False``/``None``: nothing.
+    A string: that value.
+    """
+    if api_version is None or api_version is False:
+        return None
+    if api_version is True or api_version == "spec":
+        if _DATED_VERSION.match(spec_version):
+            return spec_version
+        if api_version is True:
+            raise ConfigurationError(f"the spec's info.version {spec_version!r} is not a dated version (YYYY-MM)")
+        return None
+    if not isinstance(api_version, str) or not api_version.strip():
+        raise ConfigurationError("api_version must be 'spec', True, False or a non-empty version string")
+    return api_version
 
 
 def _scrub_value(value: Any, secret: str) -> Any:

@@ -278,6 +278,10 @@ class APIError(_ResponseFacts, DynclientError):
 
     def __str__(self) -> str:
         summary = _detail_summary(self.body, self.text)
+        if 300 <= self.status_code < 400:  # an undeclared redirect: never followed, never success
+            target = self.headers.get("location")
+            where = f"redirect to {_clip(target)}" if target else "a redirect without a Location header"
+            summary = f"{where}, not followed (the operation does not declare HTTP {self.status_code})"
         return (
             f"{self.operation}: HTTP {self.status_code} from {describe_request(self.request)}"
             + (f": {summary}" if summary else "")

@@ -21,8 +21,10 @@ import httpx
 
 from ._build import identifier
 from ._describe import operation_doc, operation_signature
+from ._drift import DriftLedger, judge
 from ._errors import (
     APIError,
+    ApiVersionError,
     FieldError,
     RequestValidationError,
     ResponseValidationError,
@@ -34,6 +36,9 @@ from ._serialize import form_body, json_body, path_value, query_pairs, scalar, s
 from ._validation import Compiled, Engine, SchemaEngine
 
 __all__ = [
+    "VALIDATE_MODES",
+    "Contract",
+    "Drift",
     "ErrorClasses",
     "PreparedOperation",
     "RequestParts",
@@ -43,7 +48,9 @@ __all__ = [
     "runtime_for",
 ]
 
-ValidateMode = Literal["strict", "warn", "off"]
+ValidateMode = Literal["strict", "compatible", "warn", "off"]
+#: The response-validation modes, the default first.
+VALIDATE_MODES: tuple[ValidateMode, ...] = ("compatible", "strict", "warn", "off")
 _JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json\b", re.I)
 
 
@@ -56,6 +63,31 @@ class RequestParts:
     query: list[tuple[str, str]]
     headers: dict[str, str]
     content: bytes | None
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What decoding needs to know about the client that sent the request, made once per client.
+
+    ``sent_version``: the API version the client sends (``None``: none); ``version_header``:
+    the header that carries it (and the server's echo); ``spec_version``: the spec's
+    ``info.version``; ``ledger``: the drift already reported, shared with ``with_options`` clones.
+    """
+
+    sent_version: str | None
+    version_header: str
+    spec_version: str
+    ledger: DriftLedger
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Additive drift in an answer, new for this client: one error per place in the spec
+    (``more[i]``: how many other places of the answer departed from the same one)."""
+
+    operation: str
+    errors: tuple[FieldError, ...]
+    more: tuple[int, ...]
 
 
 class ErrorClasses(SimpleNamespace):
@@ -211,21 +243,46 @@ class PreparedOperation:
             self._responses[response.status] = hit
         return hit
 
+    def _declared(self, status: int) -> Response | None:
+        """The declared response for a non-error status: exact or ``2XX``/``3XX``; ``default``
+        only for a 2xx of an operation that declares no 2xx at all (then it is the success)."""
+        declared = self.op.response_for(status)
+        if declared is None or declared.status != "default":
+            return declared
+        if status < 300 and not any(r.status[:1] == "2" for r in self.op.responses):
+            return declared
+        return None
+
     def decode(
-        self, response: httpx.Response, mode: ValidateMode, attempts: int = 1
-    ) -> tuple[Any, ResponseValidationError | None]:
+        self, response: httpx.Response, mode: ValidateMode, attempts: int = 1, *, contract: Contract | None = None
+    ) -> tuple[Any, ResponseValidationError | Drift | None]:
         """The result for a successful response, or raise the APIError for an error status.
 
-        Returns ``(value, problem)``: ``problem`` is the validation error that ``mode``
-        ``"warn"`` reports instead of raising.
+        Returns ``(value, problem)``: ``problem`` is the validation error that modes ``"warn"``
+        (and ``"compatible"``/``"strict"``, which raise it) report, or the new additive
+        ``Drift`` that mode ``"compatible"`` reports once and lets through. A status the
+        operation does not declare is never success: a 3xx raises (redirects are not
+        followed), an undeclared 2xx is a validation problem.
         """
         status = response.status_code
-        declared = self.op.response_for(status)
         if status >= 400:
-            raise self._api_error(response, declared, attempts)
+            raise self._api_error(response, self.op.response_for(status), attempts, contract)
+        declared = self._declared(status)
+        if declared is None and status >= 300:
+            raise self._api_error(response, None, attempts, contract)
         media = declared.media_type if declared is not None else None
         if media is not None and not _JSON_MEDIA.match(media):
             return response.text, None
+        if declared is None and mode != "off":
+            codes = ", ".join(r.status for r in self.op.responses)
+            parsed = _parsed_or_none(response)
+            return parsed, ResponseValidationError(
+                self.op.name,
+                response,
+                [FieldError("status", f"HTTP {status} is not declared (declared: {codes})", path=("status",))],
+                body=parsed,
+                attempts=attempts,
+            )
         if status == 204 or not response.content:
             problem = None
             if declared is not None and declared.schema is not None and mode != "off":
@@ -246,39 +303,74 @@ class PreparedOperation:
                 [FieldError("body", f"not valid JSON: {exc}", path=("body",))],
                 attempts=attempts,
             ) from None
-        if mode == "off":
+        if mode == "off" or declared is None:
             return value, None
-        if declared is None:
-            codes = ", ".join(r.status for r in self.op.responses)
-            return value, ResponseValidationError(
-                self.op.name,
-                response,
-                [FieldError("status", f"HTTP {status} is not declared (declared: {codes})", path=("status",))],
-                body=value,
-                attempts=attempts,
-            )
         validator = self._response_validator(declared)
-        if validator is not None and not validator.is_valid(value):
+        if validator is None or validator.is_valid(value):
+            return value, None
+        if mode != "compatible":
             return value, ResponseValidationError(
                 self.op.name, response, validator.errors(value, "body"), body=value, attempts=attempts
             )
-        return value, None
+        ledger = contract.ledger if contract is not None else DriftLedger()
+        verdict = judge(validator, value, "body", known=ledger.known(self.op.name))
+        if verdict.violations:
+            return value, ResponseValidationError(
+                self.op.name, response, verdict.violations, body=value, attempts=attempts
+            )
+        fresh: dict[str, FieldError] = {}
+        count: dict[str, int] = {}
+        for key, error in zip(verdict.keys, verdict.drift, strict=True):
+            count[key] = count.get(key, 0) + 1
+            if key not in fresh and ledger.claim(self.op.name, key):
+                fresh[key] = error
+        ledger.note(self.op.name, verdict.seen)
+        if not fresh:
+            return value, None
+        return value, Drift(self.op.name, tuple(fresh.values()), tuple(count[k] - 1 for k in fresh))
 
-    def _api_error(self, response: httpx.Response, declared: Response | None, attempts: int) -> APIError:
-        """The error for an error status, its class chosen by the status and by the body:
-        the spec's class for the declared response only when the body is valid against
-        its schema; otherwise the status class (``NotFoundError``, ...) or ``APIError``."""
+    def _api_error(
+        self, response: httpx.Response, declared: Response | None, attempts: int, contract: Contract | None = None
+    ) -> APIError:
+        """The error for an error status (or an undeclared 3xx), its class chosen by the status
+        and by the body: the spec's class for the declared response only when the body is
+        valid against its schema; otherwise the status class (``NotFoundError``, ...) or
+        ``APIError``. A 404 without the version echo, to a client that sent a version, whose
+        body is not the declared 404 body, is the server refusing the version: ``ApiVersionError``."""
         try:
             body: Any = json.loads(response.content) if response.content else None
         except (ValueError, RecursionError):
             body = None
-        cls: type[APIError] = status_error_class(response.status_code)
-        if declared is not None and declared.is_error and declared.schema_title and declared.schema is not None:
-            spec_cls = getattr(self._runtime.errors, identifier(declared.schema_title), None)
+        status = response.status_code
+        cls: type[APIError] = status_error_class(status)
+        matches = False
+        if declared is not None and declared.is_error and declared.schema is not None:
             validator = self._response_validator(declared)
-            if spec_cls is not None and validator is not None and validator.is_valid(body):
+            matches = validator is not None and validator.is_valid(body)
+            title = declared.schema_title
+            spec_cls = getattr(self._runtime.errors, identifier(title), None) if title else None
+            if matches and spec_cls is not None:
                 cls = spec_cls
+        if (
+            status == 404
+            and contract is not None
+            and contract.sent_version is not None
+            and contract.version_header not in response.headers
+            and not (matches and declared is not None and declared.status in ("404", "4XX"))
+        ):
+            error = ApiVersionError(self.op.name, response, body=body, attempts=attempts)
+            error.sent_version = contract.sent_version
+            error.spec_version = contract.spec_version
+            error.version_header = contract.version_header
+            return error
         return cls(self.op.name, response, body=body, attempts=attempts)
+
+
+def _parsed_or_none(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content) if response.content else None
+    except (ValueError, RecursionError):
+        return None
 
 
 class SpecRuntime:

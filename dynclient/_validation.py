@@ -228,18 +228,21 @@ def format_location(prefix: str, path: Iterable[str | int]) -> str:
 class Compiled:
     """A compiled schema: ``is_valid`` (fast) and ``errors`` (explained, located)."""
 
-    __slots__ = ("_engine", "_fast", "_slow", "_slow_factory", "schema")
+    __slots__ = ("_engine", "_fast", "_lenient", "_slow", "_slow_factory", "schema")
 
     def __init__(
         self,
         schema: Mapping[str, Any],
         fast: Callable[[Any], bool] | None,
         slow_factory: Callable[[], Any],
+        engine: SchemaEngine | None = None,
     ) -> None:
         self.schema = schema
         self._fast = fast
         self._slow: Any = None
         self._slow_factory = slow_factory
+        self._engine = engine  # the engine that compiled it (``_drift`` compiles a lenient twin there)
+        self._lenient: Any = None  # ``_drift``'s lenient twin, made on the first invalid value it judges
 
     def _python(self) -> Any:
         if self._slow is None:
@@ -358,10 +361,42 @@ class SchemaEngine:
                 ).is_valid
             except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
                 raise SpecError(f"cannot compile schema: {str(exc).splitlines()[0]}", key or "") from None
-        compiled = Compiled(schema, fast, lambda: self._python_validator(schema))
+        compiled = Compiled(schema, fast, lambda: self._python_validator(schema), self)
         if key is not None:
             compiled = self._cache.setdefault(key, compiled)
         return compiled
+
+    def variant_validator(
+        self,
+        name: str,
+        make: Callable[[Mapping[str, Any]], list[tuple[str, Any]]],
+        schema: Mapping[str, Any],
+        **options: Any,
+    ) -> Any:
+        """A jsonschema-rs validator for ``schema`` against the document plus the resources
+        ``make(document)`` returns, made once per ``name`` (``_drift`` adds a relaxed copy of
+        the document under its own URI); the verdict rewrites apply to them too. ``options``
+        go to ``jsonschema_rs.validator_for`` (e.g. ``keywords``). None without jsonschema-rs.
+        """
+        if not self._use_rs:
+            return None
+        assert jsonschema_rs is not None
+        with self._lock:
+            variants: dict[str, tuple[Any, set[str]]] = self.__dict__.setdefault("_variants", {})
+            hit = variants.get(name)
+            if hit is None:
+                used: set[str] = set()
+                docs = [(SPEC_URI, self._document), *self._extra.items(), *make(self._document)]
+                registry = jsonschema_rs.Registry(
+                    [(uri, exclusive_one_of_as_any_of(with_format_patterns(doc, used), doc)) for uri, doc in docs]
+                )
+                hit = variants[name] = (registry, used)
+        registry, used = hit
+        left = set(used)
+        top = with_format_patterns(dict(schema), left)
+        return jsonschema_rs.validator_for(
+            top, registry=registry, offline=True, **self._rs_format_options(left), **options
+        )
 
     def _python_validator(self, schema: Mapping[str, Any]) -> Any:
         from ._explain import explaining_validator

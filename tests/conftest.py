@@ -114,6 +114,8 @@ def make_api(kind: str) -> Iterator[Callable[..., Api]]:
         transport = httpx.MockTransport(recorder)
         options.setdefault("access_token", TOKEN)
         options.setdefault("retry", dynclient.RetryPolicy.none())
+        # these suites assert exact validation: strict, said explicitly now that "compatible" is the default
+        options.setdefault("validate_responses", "strict")
         client: dynclient.Client | dynclient.AsyncClient
         if kind == "sync":
             client = dynclient.Client(spec, http_client=httpx.Client(transport=transport), **options)

@@ -459,10 +459,14 @@ def test_with_options_shares_the_pool_and_keeps_the_original(make_api: Any) -> N
     assert "x-trace" not in api.sent[1].headers
 
 
-def test_api_version_is_sent_only_on_opt_in(make_api: Any) -> None:
+def test_api_version_is_pinned_by_default(make_api: Any) -> None:
+    # issue 11: the spec's dated info.version is sent by default; api_version=False opts out
     plain: Api = make_api(lambda _r: json_response(200, customer(0)))
     plain.call("customers_get", id=CUSTOMER_ID)
-    assert "polar-version" not in plain.sent[0].headers
+    assert plain.sent[0].headers["polar-version"] == "2026-10"
+    unpinned: Api = make_api(lambda _r: json_response(200, customer(0)), api_version=False)
+    unpinned.call("customers_get", id=CUSTOMER_ID)
+    assert "polar-version" not in unpinned.sent[0].headers
     pinned: Api = make_api(lambda _r: json_response(200, customer(0)), api_version=True)
     pinned.call("customers_get", id=CUSTOMER_ID)
     assert pinned.sent[0].headers["polar-version"] == "2026-10"

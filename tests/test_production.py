@@ -682,10 +682,11 @@ async def test_token_echoed_by_the_server_or_passed_as_a_value_is_redacted(
 # -- headers: version pin, defaults -------------------------------------------------------------
 
 
-async def test_api_version_header_is_opt_in(make: Any, server: LocalServer) -> None:
+async def test_api_version_header_is_pinned_by_default(make: Any, server: LocalServer) -> None:
+    # issue 11: the spec's dated version is sent by default (was opt-in); api_version=False sends none
     server.script("GET", GET_PATH, [Reply(200, json=customer(0))])
+    await make(api_version=False).call("customers_get", id=CUSTOMER_ID)
     await make().call("customers_get", id=CUSTOMER_ID)
-    await make(api_version=True).call("customers_get", id=CUSTOMER_ID)
     await make(api_version="2026-07-21", version_header="X-Api-Version", headers={"X-Team": "billing"}).call(
         "customers_get", id=CUSTOMER_ID
     )

@@ -31,6 +31,9 @@ def misuse(client: dynclient.Client, customer: Customer) -> None:
     client.customers.update(id=CUSTOMER_ID, body={"type": "company"})  # E: bad enum value in the body
     client.call("customers_delete", id=CUSTOMER_ID, anonymize="yes")  # E: wrong type for a query parameter
     client.customers.get(CUSTOMER_ID)  # E: parameters are keyword-only
+    client.with_options(validate_responses="lenient")  # E: unknown response-validation mode
+    version: str = client.api_version  # E: api_version may be None (nothing sent)
+    print(version)
     _ = client.errors.CustomerMissing  # E: unknown error class
     _ = client.call("customers_get", id=CUSTOMER_ID)["tax_id"][2]  # E: tax_id is a pair
     client.paginate("customers_get", id=CUSTOMER_ID)  # E: not a paginated operation

@@ -231,10 +231,28 @@ def exercise_webhooks(client: dynclient.Client) -> list[str]:
     return seen
 
 
+def contract_options(transport: httpx.MockTransport) -> list[str]:
+    """The pinned version and the response-validation modes (issue 11) are typed."""
+    with dynclient.Client(http_client=httpx.Client(transport=transport), access_token=TOKEN) as client:
+        assert_type(client.api_version, str | None)
+        assert_type(client.version_header, str)
+        strict = client.with_options(validate_responses="strict")
+        assert_type(strict, dynclient.Client)
+        unpinned = dynclient.Client(
+            http_client=httpx.Client(transport=transport),
+            access_token=TOKEN,
+            api_version=False,
+            validate_responses="compatible",
+        )
+        seen = [f"{client.version_header}: {client.api_version}", f"unpinned: {unpinned.api_version}"]
+        unpinned.close()
+        return seen
+
+
 def main() -> list[str]:
     transport = httpx.MockTransport(handler)
     with dynclient.Client(http_client=httpx.Client(transport=transport), access_token=TOKEN) as client:
-        seen = exercise(client)
+        seen = exercise(client) + contract_options(transport)
         seen += exercise_webhooks(client)
 
     async def run() -> list[str]:
