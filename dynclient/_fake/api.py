@@ -554,14 +554,16 @@ class FakeAPI:
         raise ConfigurationError(f"unknown resource {name!r}; this spec's resources: {known}")
 
     def _fresh_key(self, res: Resource, table: Table, record: dict[str, Any], given: Mapping[str, Any]) -> None:
-        """A generated key that is not a UUID (a name, say) gets a suffix until it is free."""
-        key = res.key
-        if key is None or key in given or not isinstance(record.get(key), str):
-            return
-        base, n = record[key], 2
-        while table.find(key, record[key]) is not None:
-            record[key] = f"{base}-{n}"
-            n += 1
+        """A generated value of a unique property (a key or a slug that is not a UUID) gets a
+        suffix until no other record has it; values the caller gave are left to the check."""
+        for prop in res.unique:
+            value = record.get(prop)
+            if prop in given or not isinstance(value, str):
+                continue
+            n = 2
+            while table.find(prop, record[prop]) is not None:
+                record[prop] = f"{value}-{n}"
+                n += 1
 
     def __repr__(self) -> str:
         return (
