@@ -300,6 +300,12 @@ class FakeAPI:
                 else:  # the live server: an unsupported version is a 404 without the echo
                     refused = self._respond.json(None, 404, {"detail": "Not Found"}, {})
                     return self._record(None if op is None else op.name, {}, "protocol", request, refused), 0.0
+            moved = None if op is not None or found else self._router.redirect(request.method, raw_path)
+            if moved is not None:
+                query = request.url.query.decode("ascii", "replace")
+                where = {**echo, "location": moved + (f"?{query}" if query else "")}
+                answer = httpx.Response(307, headers=where)
+                return self._record(None, {}, "protocol", request, answer), 0.0
             if op is None:
                 status = 405 if found else 404
                 headers = {**echo, **({"allow": ", ".join(found)} if found else {})}

@@ -46,7 +46,8 @@ class Route:
 class Router:
     """Request path -> operation: literal segments win over parameters, as in real routers.
 
-    A trailing ``/`` is optional (``/v1/items`` and ``/v1/items/`` are the same route)."""
+    A path that differs from a declared one only by its trailing ``/`` is redirected to it
+    (307, as FastAPI does), never answered as if it were declared."""
 
     def __init__(self, spec: ApiSpec, prefix: str = "") -> None:
         self.prefix = prefix.rstrip("/")
@@ -61,7 +62,7 @@ class Router:
                 pattern += re.escape(body[pos : m.start()]) + "([^/]+)"
                 names.append(m.group(1))
                 pos = m.end()
-            pattern += re.escape(body[pos:]) + "/?"
+            pattern += re.escape(body[pos:]) + ("/" if template.endswith("/") else "")
             literal = len(re.sub(r"{[^{}]+}", "", template))
             routes.append(((len(names), -literal), Route(re.compile(pattern), template, tuple(names), methods)))
         self._routes = [r for _, r in sorted(routes, key=lambda item: item[0])]
@@ -70,6 +71,15 @@ class Router:
         """The operation and its (decoded) path values; or ``(None, allowed methods)``."""
         if self.prefix and raw_path.startswith(self.prefix + "/"):
             raw_path = raw_path[len(self.prefix) :]
+        return self._match(method, raw_path)
+
+    def redirect(self, method: str, raw_path: str) -> str | None:
+        """The declared path ``raw_path`` means with its trailing ``/`` added or removed, if any."""
+        other = raw_path[:-1] if raw_path.endswith("/") else raw_path + "/"
+        op, _ = self.match(method, other)
+        return other if op is not None else None
+
+    def _match(self, method: str, raw_path: str) -> tuple[Operation, dict[str, str]] | tuple[None, list[str]]:
         allowed: list[str] = []
         for route in self._routes:
             m = route.regex.fullmatch(raw_path)
