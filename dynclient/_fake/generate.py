@@ -134,7 +134,11 @@ class Generator:
                 if "type" in base or "properties" in base:
                     inner, _ = resolve(self._doc, pick)
                     pick = {**base, **inner}
-                return self._value(pick, name, variant, stable, depth + 1)
+                value = self._value(pick, name, variant, stable, depth + 1)
+                tag = _discriminator_value(node.get("discriminator"), real[variant % len(real)])
+                if tag is not None and isinstance(value, dict):
+                    value.setdefault(tag[0], tag[1])  # OpenAPI: the discriminating property is always sent
+                return value
         kind = node.get("type")
         if isinstance(kind, list):
             if "null" in kind:
@@ -233,6 +237,23 @@ class Generator:
         if isinstance(high, int) and len(text) > high:
             text = text[:high]
         return text
+
+
+def _discriminator_value(disc: Any, branch: Any) -> tuple[str, str] | None:
+    """``(propertyName, value)`` naming ``branch`` in a discriminator's mapping (or by its
+    schema name when there is no mapping)."""
+    if not isinstance(disc, Mapping) or not isinstance(disc.get("propertyName"), str):
+        return None
+    ref = branch.get("$ref") if isinstance(branch, Mapping) else None
+    if not isinstance(ref, str):
+        return None
+    mapping = disc.get("mapping")
+    if isinstance(mapping, Mapping):
+        for value, target in mapping.items():
+            if target == ref:
+                return disc["propertyName"], str(value)
+        return None
+    return disc["propertyName"], ref.rsplit("/", 1)[-1]
 
 
 def _example(node: Mapping[str, Any], pattern: str) -> str | None:
