@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import io
 import math
 import re
@@ -64,8 +65,22 @@ class Call:
     arguments: dict[str, Any]
     status: int
     source: Source
-    request: httpx.Request = field(repr=False)
-    response: httpx.Response = field(repr=False)
+    method: str = field(repr=False)
+    url: str = field(repr=False)
+    _sent: tuple[dict[str, str], bytes] = field(repr=False, compare=False)
+    _answered: tuple[list[tuple[str, str]], bytes] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def request(self) -> httpx.Request:
+        """The request as received, credentials redacted (built on first access)."""
+        headers, content = self._sent
+        return httpx.Request(self.method, self.url, headers=headers, content=content)
+
+    @functools.cached_property
+    def response(self) -> httpx.Response:
+        """The answer as sent (built on first access)."""
+        headers, content = self._answered
+        return httpx.Response(self.status, headers=headers, content=content, request=self.request)
 
     @property
     def body(self) -> Any:
@@ -335,11 +350,10 @@ class FakeAPI:
         request: httpx.Request,
         answer: httpx.Response,
     ) -> httpx.Response:
-        kept_request = httpx.Request(
-            request.method, request.url, headers=redact_headers(request.headers), content=request.content
-        )
-        kept = httpx.Response(answer.status_code, headers=answer.headers, content=answer.content, request=kept_request)
-        self.calls.append(Call(operation, arguments, answer.status_code, source, kept_request, kept))
+        sent = (redact_headers(request.headers), request.content)
+        answered = (answer.headers.multi_items(), answer.content)
+        call = Call(operation, arguments, answer.status_code, source, request.method, str(request.url), sent, answered)
+        self.calls.append(call)
         return answer
 
     def _answer(self, op: Operation, decoded: Decoded, echo: dict[str, str]) -> tuple[httpx.Response, Source]:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
 
 import httpx
 
@@ -137,7 +137,8 @@ class OperationDecoder:
 
     def decode(self, path_values: Mapping[str, str], request: httpx.Request) -> Decoded:
         located: dict[str, Any] = {loc: {} for loc in _LOCATIONS}
-        pairs = parse_qsl(urlsplit(str(request.url)).query, keep_blank_values=True)
+        query = request.url.query.decode("ascii", "replace")
+        pairs = parse_qsl(query, keep_blank_values=True) if query else []
         cookies = _cookies(request.headers.get("cookie", ""))
         for p in self.op.parameters:
             raws: list[str]
