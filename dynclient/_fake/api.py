@@ -140,12 +140,16 @@ class FakeAPI:
         )
         if api_versions is None:
             api_versions = (self.spec.version,) if _DATED.match(self.spec.version) else ()
+        elif isinstance(api_versions, str):
+            api_versions = (api_versions,)
         self.api_versions: tuple[str, ...] = tuple(api_versions)
         self.version_header = version_header
         self._gen = Generator(doc, seed=seed, clock=clock)
         self._records = Records(doc, self._gen, self._accepts, tuple(touch_fields))
         self._respond = Responder(self._engine)
         prefix = urlsplit(self.spec.servers[0].url).path.rstrip("/") if self.spec.servers else ""
+        #: the path of the spec's first server (``""`` for ``https://api.example.com``): routes are below it
+        self.base_path = prefix
         self.base_url = FAKE_BASE_URL + prefix
         self._router = Router(self.spec, prefix)
         self._decoders: dict[str, OperationDecoder] = {}
@@ -170,13 +174,17 @@ class FakeAPI:
         """One line per resource and the operations serving it: what the fake inferred."""
         lines = [f"{self.spec.title} {self.spec.version}: {len(self.spec.operations)} operations"]
         for res in self._model.resources.values():
-            roles = ", ".join(f"{self._model.bindings[n].role} {n}" for n in res.operations)
+            bound = [self._model.bindings[n] for n in res.operations]
+            roles = ", ".join(f"{b.role} {b.op.name}" for b in bound if b.role != "generic")
             keys = ", ".join([k for k in [res.key, *res.alternate_keys] if k])
             lines.append(
                 f"  {res.name} ({res.path}; key {keys or '-'}; unique {', '.join(res.unique) or '-'}): {roles}"
             )
-        generic = [b.op.name for b in self._model.bindings.values() if b.role == "generic"]
-        lines.append(f"  generated answers (no state): {len(generic)} operation(s)")
+            below = sum(b.role == "generic" for b in bound)
+            if below:
+                lines.append(f"    + {below} operation(s) below its records: generated answers, 404 without the record")
+        generic = [b for b in self._model.bindings.values() if b.role == "generic" and b.resource is None]
+        lines.append(f"  generated answers (no state): {len(generic)} other operation(s)")
         return "\n".join(lines)
 
     # -- wiring -----------------------------------------------------------------------------
@@ -192,6 +200,7 @@ class FakeAPI:
         """A ``dynclient.Client`` for this fake's spec, wired to it (``options`` as for ``Client``)."""
         from .._client import Client
 
+        self._no_http_client(options)
         options.setdefault("access_token", FAKE_TOKEN)
         options.setdefault("base_url", self.base_url)
         made = Client(self.spec, http_client=httpx.Client(transport=self.transport()), **options)
@@ -202,11 +211,20 @@ class FakeAPI:
         """A ``dynclient.AsyncClient`` for this fake's spec, wired to it."""
         from .._client import AsyncClient
 
+        self._no_http_client(options)
         options.setdefault("access_token", FAKE_TOKEN)
         options.setdefault("base_url", self.base_url)
         made = AsyncClient(self.spec, http_client=httpx.AsyncClient(transport=self.async_transport()), **options)
         made._owns_http = True
         return made
+
+    @staticmethod
+    def _no_http_client(options: Mapping[str, Any]) -> None:
+        if "http_client" in options:
+            raise ConfigurationError(
+                "client() makes its own httpx client; for your own, use transport()/async_transport() "
+                "(httpx.Client(transport=fake.transport())) and pass it to dynclient.Client"
+            )
 
     def serve(self, port: int = 0, *, log: Callable[[str], None] | None = None) -> FakeServer:
         """This fake over real HTTP on 127.0.0.1 (started; ``port=0`` picks a free port).

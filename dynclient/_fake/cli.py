@@ -36,6 +36,8 @@ def serve(spec: ApiSpec, args: argparse.Namespace) -> int:
         f"versions: {versions}) on {server.url}",
         flush=True,
     )
+    if log is not None:
+        log(fake.describe())
     try:
         stopped.wait()
     except KeyboardInterrupt:

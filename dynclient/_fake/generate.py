@@ -10,7 +10,8 @@ Rules (the smallest valid value, readable where it helps):
 - strings by format: ``uuid``/``uuid4`` a version-4 UUID from the seeded generator (or, with
   ``stable_ids``, derived from the seed and the property name: one tenant), ``date-time``
   and ``date`` from the clock, ``email`` ``<name>@example.com``, ``uri`` an example.com URL;
-  a ``pattern`` yields a string built from the expression; otherwise the property's name.
+  a ``pattern`` yields a string built from the expression; a property named ``email`` (or
+  ``*_email``) without a format an address too; otherwise the property's name.
   ``minLength``/``maxLength`` are honoured.
 
 The result is not trusted: every response is validated before it leaves (``respond``).
@@ -221,6 +222,8 @@ class Generator:
             return self.now()
         if fmt == "date":
             return self.now()[:10]
+        if fmt is None and pattern is None and re.search(r"(^|_)e?mail$", name):
+            fmt = "email"  # a property named ``email`` without a format still gets an address
         if fmt == "email":
             self._count += 1
             local = re.sub(r"[^a-z0-9]+", ".", name.lower()).strip(".") or "user"

@@ -43,7 +43,7 @@ class FakeServer:
     @property
     def url(self) -> str:
         """The base URL clients use (with the spec's server path, if it has one)."""
-        return f"http://{HOST}:{self.port}" + self.fake.base_url.partition(".invalid")[2]
+        return f"http://{HOST}:{self.port}{self.fake.base_path}"
 
     def start(self) -> FakeServer:
         if self._thread is None:
