@@ -26,7 +26,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ if __package__ in (None, ""):  # python bench/fake.py
 import httpx
 
 import dynclient
+from bench.run import Settings, _ainterleave, _interleave
 from dynclient.testing import FakeAPI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,42 +48,9 @@ BEGIN, END = "<!-- fake:begin -->", "<!-- fake:end -->"
 TARGET_PER_SECOND = 2000.0
 
 
-def _interleave(fns: dict[str, Callable[[], Any]], calls: int, block: int, warmup: int) -> dict[str, float]:
-    names = list(fns)
-    samples: dict[str, list[int]] = {n: [] for n in names}
-    for n in names:
-        for _ in range(warmup):
-            fns[n]()
-    clock = time.perf_counter_ns
-    for r in range(max(1, calls // block)):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for n in order:
-            fn, out = fns[n], samples[n]
-            for _ in range(block):
-                t0 = clock()
-                fn()
-                out.append(clock() - t0)
-    return {n: statistics.median(v) / 1000 for n, v in samples.items()}
-
-
-async def _ainterleave(
-    fns: dict[str, Callable[[], Awaitable[Any]]], calls: int, block: int, warmup: int
-) -> dict[str, float]:
-    names = list(fns)
-    samples: dict[str, list[int]] = {n: [] for n in names}
-    for n in names:
-        for _ in range(warmup):
-            await fns[n]()
-    clock = time.perf_counter_ns
-    for r in range(max(1, calls // block)):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for n in order:
-            fn, out = fns[n], samples[n]
-            for _ in range(block):
-                t0 = clock()
-                await fn()
-                out.append(clock() - t0)
-    return {n: statistics.median(v) / 1000 for n, v in samples.items()}
+def _settings(calls: int, block: int, warmup: int) -> Settings:
+    """bench.run's interleaving settings (only calls, block and warmup matter here)."""
+    return Settings(smoke=False, cold_runs=0, calls=calls, block=block, warmup=warmup, budget=0.0, load_runs=0)
 
 
 def per_call(calls: int, block: int, warmup: int) -> dict[str, float]:
@@ -105,14 +73,15 @@ def per_call(calls: int, block: int, warmup: int) -> dict[str, float]:
         "customers_get, fake alone (FakeAPI.handle)": lambda: fake.handle(request),
         "customers_list, 10 items, via the fake (Client)": strict.customers.list,
     }
-    out = _interleave(fns, calls, block, warmup)
+    s = _settings(calls, block, warmup)
+    out = _interleave(fns, s)
     aclient = fake.async_client(validate_responses="strict")
 
     async def run_async() -> dict[str, float]:
         async def get() -> Any:
             return await aclient.customers.get(id=made["id"])
 
-        return await _ainterleave({"customers_get via the fake (AsyncClient)": get}, calls, block, warmup)
+        return await _ainterleave({"customers_get via the fake (AsyncClient)": get}, s)
 
     out.update(asyncio.run(run_async()))
     strict.close()

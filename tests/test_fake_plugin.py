@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
+from peers._fake_oracle import fake_oracle  # noqa: F401 - the fixture, used by pytestmark
 
 # --- the README example (docs/_readme_fake.md), verbatim from here to the end marker ---
 import dynclient
@@ -27,6 +28,8 @@ def test_signup_creates_the_billing_customer(dynclient_fake: FakeAPI, dynclient_
 
 
 # --- end of the README example ---
+
+pytestmark = pytest.mark.usefixtures("fake_oracle")  # every answer of the fake judged by openapi-core
 
 
 def test_the_readme_shows_this_exact_example() -> None:

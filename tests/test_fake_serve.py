@@ -18,10 +18,12 @@ from typing import Any
 import httpx
 import pytest
 from conftest import ROOT
-from peers._fake_oracle import judge
+from peers._fake_oracle import fake_oracle, judge  # noqa: F401 - the fixture, used by pytestmark
 
 import dynclient
 from dynclient.testing import FakeAPI
+
+pytestmark = pytest.mark.usefixtures("fake_oracle")  # the in-process answers; the subprocess's are judged below
 
 
 class Served:
