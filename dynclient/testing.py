@@ -23,7 +23,7 @@ from __future__ import annotations
 from ._fake.api import FAKE_BASE_URL, FAKE_TOKEN, Call, FakeAPI, Source
 from ._fake.generate import LogicalClock
 from ._fake.infer import Binding, Resource
-from ._fake.respond import FakeResponseError
+from ._fake.respond import FakeError, FakeResponseError
 from ._fake.server import FakeServer
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "Binding",
     "Call",
     "FakeAPI",
+    "FakeError",
     "FakeResponseError",
     "FakeServer",
     "LogicalClock",

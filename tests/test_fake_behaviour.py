@@ -15,7 +15,7 @@ import pytest
 from peers._fake_oracle import fake_oracle  # noqa: F401 - the fixture, used by pytestmark
 
 import dynclient
-from dynclient.testing import FAKE_TOKEN, FakeAPI, FakeResponseError
+from dynclient.testing import FAKE_TOKEN, FakeAPI, FakeError, FakeResponseError
 
 pytestmark = pytest.mark.usefixtures("fake_oracle")
 
@@ -329,3 +329,20 @@ def test_an_answer_the_spec_rejects_raises_instead_of_reaching_the_caller() -> N
     assert caught.value.status_code == 201 and "body.impossible" in str(caught.value)
     assert "bug in the fake" in str(caught.value) and isinstance(caught.value, dynclient.DynclientError)
     assert fake.calls == []  # nothing was answered
+
+
+def test_a_failure_inside_the_fake_is_named_as_a_bug_in_the_fake(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeAPI()
+    made = fake.seed_resource("customers", ADA)
+
+    def broken(*_args: Any) -> Any:
+        raise KeyError("oops")
+
+    monkeypatch.setattr(fake._records, "project", broken)
+    with fake.client() as client, pytest.raises(FakeError) as caught:
+        client.customers.get(id=made["id"])
+    assert "bug in the fake" in str(caught.value) and isinstance(caught.value.__cause__, KeyError)
+    with fake.serve() as server:  # over HTTP: a 500 naming it, the server keeps serving
+        answer = httpx.get(f"{server.url}/v1/customers/{made['id']}")
+        assert answer.status_code == 500 and "bug in the fake" in answer.json()["detail"]
+        assert httpx.get(f"{server.url}/v1/nowhere").status_code == 404

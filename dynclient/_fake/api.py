@@ -26,7 +26,7 @@ from .decode import Decoded, OperationDecoder, Router
 from .generate import Clock, Generator
 from .infer import _JSON, Binding, ListPlan, Model, Resource, infer, json_schema, success
 from .records import Records
-from .respond import Responder, reason
+from .respond import FakeError, Responder, reason
 from .store import Store, Table
 
 if TYPE_CHECKING:
@@ -319,6 +319,17 @@ class FakeAPI:
         return response
 
     def _dispatch(self, request: httpx.Request) -> tuple[httpx.Response, float]:
+        try:
+            return self._dispatch_locked(request)
+        except FakeError:
+            raise
+        except Exception as exc:  # a bug in the fake: named as such, never a raw library error
+            raise FakeError(
+                f"the fake failed on {request.method} {request.url.raw_path.decode('ascii', 'replace')}: "
+                f"{type(exc).__name__}: {exc} (a bug in the fake, not in the code under test)"
+            ) from exc
+
+    def _dispatch_locked(self, request: httpx.Request) -> tuple[httpx.Response, float]:
         with self._lock:
             self._gen.tick()
             raw_path = request.url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")

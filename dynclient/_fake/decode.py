@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote
 
 import httpx
 
+from .._cli import UsageError, parse_params
 from .._errors import FieldError
 from .._ir import ApiSpec, Operation, Parameter
 from .._validation import Compiled, SchemaEngine
@@ -193,16 +194,12 @@ class OperationDecoder:
         return form
 
     def _parse(self, p: Parameter, raws: Sequence[str]) -> Any:
-        from .._cli import UsageError, parse_params
-
         try:
             return parse_params(self._spec, self.op, [f"{p.name}={raw}" for raw in raws])[p.name]
         except UsageError:
             return raws[0] if len(raws) == 1 else list(raws)
 
     def _parse_deep(self, p: Parameter, entries: Mapping[str, list[str]]) -> dict[str, Any]:
-        from .._cli import UsageError, parse_params
-
         out: dict[str, Any] = {}
         for sub, raws in entries.items():
             try:

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .._document import resolve_pointer
 from .._ir import NO_DEFAULT, ApiSpec, Operation, Parameter, Response, SchemaRef
 from .schema import Variant, json_types, resolve, variants
 
@@ -349,15 +350,11 @@ def _shares(res: Resource, found: Sequence[Variant]) -> bool:
 
 
 def _scalar(doc: Mapping[str, Any], pointer: str) -> bool:
-    from .._document import resolve_pointer
-
     types = json_types(doc, resolve_pointer(doc, pointer))
     return bool(types) and types <= _SCALARS
 
 
 def _plain_text(doc: Mapping[str, Any], pointer: str) -> bool:
-    from .._document import resolve_pointer
-
     node = resolve_pointer(doc, pointer)
     if json_types(doc, node) - {"null"} != {"string"}:
         return False

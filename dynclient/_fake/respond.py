@@ -21,10 +21,14 @@ from .._ir import Operation, Response
 from .._validation import Compiled, SchemaEngine
 from .infer import _JSON
 
-__all__ = ["FakeResponseError", "Responder", "reason"]
+__all__ = ["FakeError", "FakeResponseError", "Responder", "reason"]
 
 
-class FakeResponseError(DynclientError):
+class FakeError(DynclientError):
+    """The fake failed to answer: a bug in the fake, never something the code under test did."""
+
+
+class FakeResponseError(FakeError):
     """The fake was about to answer something its spec does not allow (a bug in the fake, or
     seeded data the spec cannot hold). Raised instead of answering."""
 

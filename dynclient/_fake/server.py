@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .respond import FakeError
+
 if TYPE_CHECKING:
     from .api import FakeAPI
 
@@ -86,7 +88,12 @@ def _handler(fake: FakeAPI, log: Callable[[str], None] | None) -> type[BaseHTTPR
                 headers=[(k, v) for k, v in self.headers.items() if k.lower() != "host"],
                 content=body,
             )
-            response = fake.handle(request)
+            try:
+                response = fake.handle(request)
+            except FakeError as exc:  # a bug in the fake: a 500 naming it, and the line on stderr
+                response = httpx.Response(500, json={"detail": str(exc)})
+                if log is not None:
+                    log(f"{self.command} {self.path} -> 500: {exc}")
             self.send_response(response.status_code)
             for name, value in response.headers.multi_items():
                 if name.lower() not in _HOP_BY_HOP:
