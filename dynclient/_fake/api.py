@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .._client import DEFAULT_VERSION_HEADER
 from .._errors import ConfigurationError, redact_headers
 from .._ir import ApiSpec, Operation, Response
 from .._operation import runtime_for
@@ -125,7 +126,7 @@ class FakeAPI:
         unique_fields: Iterable[str] = (),
         clock: Clock | None = None,
         api_versions: Sequence[str] | None = None,
-        version_header: str = "Polar-Version",
+        version_header: str = DEFAULT_VERSION_HEADER,
         search_params: Iterable[str] = DEFAULT_SEARCH_PARAMS,
         touch_fields: Iterable[str] = DEFAULT_TOUCH_FIELDS,
         infer_unique: bool = True,
