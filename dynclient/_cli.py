@@ -937,7 +937,44 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--max-errors", type=int, default=50, metavar="N", help="stop after N problems (default: 50)")
     ck.set_defaults(func=_cmd_spec_check)
     _webhook_parsers(sub, fmt)
+
+    fake = sub.add_parser(
+        "fake",
+        help="a stateful fake of the API, built from the spec (for tests, curl, other languages)",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap("A stateful fake of the spec's API (dynclient.testing.FakeAPI); see docs/testing.md."),
+    )
+    fake_sub = fake.add_subparsers(dest="fake_command", required=True, metavar="SUBCOMMAND", parser_class=_Parser)
+    serve = fake_sub.add_parser(
+        "serve",
+        help="serve the fake over HTTP on 127.0.0.1 until interrupted",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description=_wrap(
+            "Serve the fake on http://127.0.0.1:PORT (the loopback interface only) until Ctrl-C or SIGTERM. "
+            "The first line on stdout names the URL; one line per request goes to stderr."
+        ),
+    )
+    _spec_options(serve)
+    serve.add_argument("--port", type=int, default=8010, metavar="N", help="port (0: a free one) (default: 8010)")
+    serve.add_argument("--seed", default="0", help="seed for generated values (default: 0)")
+    serve.add_argument(
+        "--api-version",
+        action="append",
+        metavar="V",
+        help="an accepted API version (repeatable; the first is the default)",
+    )
+    serve.add_argument("--unique", action="append", metavar="FIELD", help="one more unique property (repeatable)")
+    serve.add_argument("--quiet", action="store_true", help="no line per request on stderr")
+    serve.set_defaults(func=_cmd_fake_serve)
     return parser
+
+
+def _cmd_fake_serve(args: argparse.Namespace) -> int:
+    from ._fake.cli import serve
+
+    return serve(_load(args), args)
 
 
 _ERRORS: tuple[tuple[type[BaseException], int], ...] = (

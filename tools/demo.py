@@ -1,12 +1,18 @@
-"""The main job: all eleven core operations through dynclient against a real local HTTP server.
+"""The main job: all eleven core operations through dynclient, with state carried from step to step.
 
-    python -m tools.demo [--dynamic] [--seed SEED]
+    python -m tools.demo                                # the in-process fake: nothing but pip needed
+    python -m tools.demo --prism [--dynamic] [--seed S] # Stoplight Prism on 127.0.0.1 (npm needed)
 
-Starts Stoplight Prism (pinned in package.json) on a free 127.0.0.1 port, serving a
-Prism-compatible copy of the bundled spec derived in code (tools/prism.py); runs each
-operation through ``dynclient.Client`` with strict response validation against the real
-bundled spec; prints the request line, the status and a short summary per operation; stops
-the server. Exit status 1 if any operation failed.
+By default every answer comes from ``dynclient.testing.FakeAPI``: a stateful fake of the API
+built from the bundled spec, in this process (no server, no network). The demo creates a
+customer and a team, lists, exports, reads and updates them by id and by external id, reads
+their state, deletes them, and checks at each step that what it reads back is what it set
+(the name you set is the name you read back; a deleted customer is a 404). It prints what
+was sent and what came back. Exit status 1 if an operation or a check failed.
+
+``--prism`` keeps the earlier run against Stoplight Prism (pinned in package.json), serving a
+Prism-compatible copy of the bundled spec derived in code (tools/prism.py). Prism is stateless:
+each answer is an example from the spec, unrelated to the previous step.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 import httpx
 
 import dynclient
-from tools.prism import PrismError, running
+from dynclient.testing import Call, FakeAPI
 
 CUSTOMER_ID = "992fae2a-2a17-4b7a-8d9e-e287cf90131b"
 ORG_ID = "1dbfc517-0bbf-4301-9ba8-555ca42b9737"
@@ -85,6 +91,137 @@ def summarize(result: Any) -> str:
     return repr(result)[:80]
 
 
+# -- the in-process fake: state carried from step to step ---------------------------------------
+
+ADA = {
+    "email": "ada@example.com",
+    "name": "Ada Lovelace",
+    "external_id": "usr_1337",
+    "billing_address": {"country": "GB", "city": "London"},
+    "metadata": {"plan": "pro", "seats": 3},
+}
+TEAM = {"type": "team", "name": "Analytical Engines Ltd", "email": "office@engines.example", "external_id": "team_1"}
+
+
+def _sent(call: Call) -> list[str]:
+    request = call.request
+    target = request.url.raw_path.decode("ascii")
+    lines = [f"  > {request.method} {target}"]
+    if request.content:
+        body = request.content.decode("utf-8", "replace")
+        lines.append(f"    {body if len(body) <= 160 else body[:157] + '...'}")
+    return lines
+
+
+def _answered(call: Call) -> str:
+    phrase = call.response.reason_phrase or ""
+    where = {"fake": "the fake, from its state", "injected": "an injected answer", "protocol": "the fake's router"}
+    return f"  < {call.status} {phrase} (answered by {where[call.source]})"
+
+
+class _Steps:
+    """Runs the steps, prints each exchange from ``fake.calls``, keeps the score."""
+
+    def __init__(self, fake: FakeAPI, client: dynclient.Client, out: Callable[[str], None]) -> None:
+        self.fake, self.client, self.out = fake, client, out
+        self.failures = self.checks = 0
+        self.used: set[str] = set()
+
+    def call(self, name: str, expect: type[dynclient.APIError] | None = None, **arguments: Any) -> Any:
+        before = len(self.fake.calls)
+        result: Any = None
+        try:
+            result = self.client.invoke(name, **arguments)
+            summary = summarize(result)
+            if expect is not None:
+                self.failures += 1
+                summary += f"  FAILED: expected {expect.__name__}"
+        except dynclient.DynclientError as exc:
+            ok = expect is not None and isinstance(exc, expect)
+            summary = f"{type(exc).__name__}: {getattr(exc, 'body', None) or str(exc).splitlines()[0]}"
+            summary += " (as expected)" if ok else "  FAILED"
+            self.failures += 0 if ok else 1
+        self.used.add(name)
+        self.out(name)
+        for call in self.fake.calls[before:]:
+            for line in [*_sent(call), _answered(call)]:
+                self.out(line)
+        self.out(f"  = {summary}")
+        return result
+
+    def check(self, what: str, ok: bool) -> None:
+        self.checks += 1
+        self.failures += 0 if ok else 1
+        self.out(f"  {'ok' if ok else 'FAILED'}: {what}")
+
+
+def run_fake(out: Callable[[str], None] = print) -> int:
+    """All eleven operations against the in-process fake; returns the number of failures."""
+    fake = FakeAPI()
+    spec = fake.spec
+    out(
+        f"In-process fake of {spec.title} {spec.version} (dynclient.testing.FakeAPI, built from "
+        f"{dynclient.bundled_spec_path().name}): it keeps state, validates every request and checks "
+        "every answer against the spec before it leaves; nothing leaves this process."
+    )
+    with fake.client(validate_responses="strict") as client:
+        s = _Steps(fake, client, out)
+        ada = s.call("customers_create", body=ADA) or {}
+        team = s.call("customers_create", body=TEAM) or {}
+        listed = s.call("customers_list", limit=5, sorting=["email"]) or {"items": []}
+        s.check(
+            "the list holds the two customers just created",
+            [c["id"] for c in listed["items"]] == [ada.get("id"), team.get("id")],
+        )
+        exported = s.call("customers_export") or ""
+        s.check("the export has one row per customer", len(exported.splitlines()) == 3)
+        got = s.call("customers_get", id=ada.get("id"))
+        s.check("get by id returns the customer as created", got == ada)
+        s.call("customers_update", id=ada.get("id"), body={"name": "Ada King", "locale": "en-GB"})
+        external = s.call("customers_get_external", external_id="usr_1337") or {}
+        s.check(
+            f"the name set is the name read back by external id: {external.get('name')!r}",
+            external.get("name") == "Ada King",
+        )
+        s.call("customers_update_external", external_id="usr_1337", body={"metadata": {"plan": "team"}})
+        state = s.call("customers_get_state", id=ada.get("id")) or {}
+        s.check(
+            f"the state of the customer created: name {state.get('name')!r}, metadata {state.get('metadata')}, "
+            f"{len(state.get('active_subscriptions', []))} active subscription(s)",
+            state.get("name") == "Ada King" and state.get("metadata") == {"plan": "team"},
+        )
+        same = s.call("customers_get_state_external", external_id="usr_1337")
+        s.check("the state by external id is the same", same == state)
+        s.call("customers_delete", id=ada.get("id"), anonymize=True)
+        s.call("customers_get", expect=client.errors.ResourceNotFound, id=ada.get("id"))
+        s.check("after delete, the customer is a 404", fake.calls[-1].status == 404)
+        s.call("customers_delete_external", external_id="team_1")
+        s.call("customers_get_state_external", expect=client.errors.ResourceNotFound, external_id="team_1")
+        s.check("after delete by external id, its state is a 404", fake.calls[-1].status == 404)
+    missing = sorted({name for name, _ in CALLS} - s.used)
+    if missing:
+        s.failures += 1
+        out(f"FAILED: operations not called: {missing}")
+    out(
+        f"Fake: {len(s.used)}/{len(CALLS)} operations called, {len(fake.calls)} exchanges, "
+        f"{s.checks} checks of carried state, {s.failures} failure(s)."
+    )
+    return s.failures
+
+
+# ---- WEBHOOK DEMO HOOK ---------------------------------------------------------------------------
+# The webhooks helper provides tools/demo_webhook.py with run(out=print) -> int (failures). The
+# integrator wires it here: replace the body of run_webhooks with
+#     from tools.demo_webhook import run; return run(out)
+def run_webhooks(out: Callable[[str], None] = print) -> int:
+    """The webhooks part of the demo (not wired yet): returns its number of failures."""
+    del out
+    return 0
+
+
+# -- Stoplight Prism (--prism) ----------------------------------------------------------------------
+
+
 def run(base_url: str, out: Callable[[str], None] = print) -> int:
     """Call every operation; returns the number of failures."""
     exchanges: list[tuple[httpx.Request, httpx.Response]] = []
@@ -117,9 +254,19 @@ def run(base_url: str, out: Callable[[str], None] = print) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--dynamic", action="store_true", help="Prism's dynamic mode (generated data)")
-    parser.add_argument("--seed", default="dynclient-demo", help="seed for --dynamic (default: %(default)s)")
+    parser.add_argument("--prism", action="store_true", help="run against Stoplight Prism (needs npm) instead")
+    parser.add_argument("--dynamic", action="store_true", help="with --prism: Prism's dynamic mode (generated data)")
+    parser.add_argument(
+        "--seed", default="dynclient-demo", help="with --prism --dynamic: its seed (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
+    if not args.prism:
+        if args.dynamic:
+            parser.error("--dynamic needs --prism")
+        failures = run_fake() + run_webhooks()
+        return 1 if failures else 0
+    from tools.prism import PrismError, running
+
     started = time.monotonic()
     try:
         with running(dynamic=args.dynamic, seed=args.seed) as (server, changes):
