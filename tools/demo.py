@@ -209,14 +209,13 @@ def run_fake(out: Callable[[str], None] = print) -> int:
     return s.failures
 
 
-# ---- WEBHOOK DEMO HOOK ---------------------------------------------------------------------------
-# The webhooks helper provides tools/demo_webhook.py with run(out=print) -> int (failures). The
-# integrator wires it here: replace the body of run_webhooks with
-#     from tools.demo_webhook import run; return run(out)
+# -- webhooks ----------------------------------------------------------------------------------------
 def run_webhooks(out: Callable[[str], None] = print) -> int:
-    """The webhooks part of the demo (not wired yet): returns its number of failures."""
-    del out
-    return 0
+    """The webhooks part of the demo: one signed ``customer.state_changed`` event, verified and
+    parsed (tools/demo_webhook.py); returns its number of failures."""
+    from tools.demo_webhook import run as run_webhook_demo
+
+    return run_webhook_demo(out)
 
 
 # -- Stoplight Prism (--prism) ----------------------------------------------------------------------
