@@ -262,8 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.prism:
         if args.dynamic:
             parser.error("--dynamic needs --prism")
-        failures = run_fake() + run_webhooks()
-        return 1 if failures else 0
+        failures = run_fake()
+        hook_failures = run_webhooks()
+        verdict = "ok" if not failures + hook_failures else "FAILED"
+        print(
+            f"Demo {verdict}: the eleven operations ({failures} failure(s)) and one webhook event "
+            f"({hook_failures} failure(s))."
+        )
+        return 1 if failures + hook_failures else 0
     from tools.prism import PrismError, running
 
     started = time.monotonic()
