@@ -265,10 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         failures = run_fake()
         hook_failures = run_webhooks()
         verdict = "ok" if not failures + hook_failures else "FAILED"
-        print(
-            f"Demo {verdict}: the eleven operations ({failures} failure(s)) and one webhook event "
-            f"({hook_failures} failure(s))."
-        )
+        print(f"Demo {verdict}: the eleven operations and one webhook event, {failures + hook_failures} failure(s).")
         return 1 if failures + hook_failures else 0
     from tools.prism import PrismError, running
 
