@@ -7,6 +7,7 @@ error classes all come from the spec (by default, the one bundled in the package
 from typing import Any
 
 from ._client import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
     AfterResponse,
     AsyncClient,
@@ -56,12 +57,14 @@ from ._ir import (
     SecurityScheme,
     Server,
 )
+from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._spec import bundled_spec_path, load_spec
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "APIError",
     "AfterResponse",
@@ -89,6 +92,7 @@ __all__ = [
     "Parameter",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "RequestBody",
     "RequestTimeout",
     "RequestValidationError",
