@@ -26,6 +26,7 @@ from ._errors import (
     APIError,
     DynclientError,
     RequestValidationError,
+    ResponseTooLargeError,
     ResponseValidationError,
     SpecError,
     TransportError,
@@ -68,8 +69,8 @@ exit codes:
   {EXIT_SPEC}  the spec cannot be loaded or used (SpecError)
   {EXIT_REQUEST}  the call's arguments do not match the spec; nothing was sent
   {EXIT_API}  the API answered with an error status
-  {EXIT_RESPONSE}  the API's answer does not match the spec
-  {EXIT_TRANSPORT}  the request did not complete (connection, timeout)
+  {EXIT_RESPONSE}  the API's answer does not match the spec (or is over max_response_bytes)
+  {EXIT_TRANSPORT}  the request did not complete (connection, timeout, --deadline)
 
 The access token is read from ${TOKEN_ENV}, or asked for with --prompt-token.
 """
@@ -375,6 +376,8 @@ def _cmd_call(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"validate_responses": args.validate_responses}
     if args.timeout is not None:
         options["timeout"] = args.timeout
+    if args.deadline is not None:
+        options["deadline"] = args.deadline
     try:
         client = Client(
             spec, server=args.server, base_url=args.base_url, access_token=token, token_env=TOKEN_ENV, **options
@@ -612,7 +615,20 @@ def build_parser() -> argparse.ArgumentParser:
         default="strict",
         help="check the response against the spec (default: strict)",
     )
-    call.add_argument("--timeout", type=float, metavar="SECONDS", help="overall request timeout")
+    call.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="per-phase bound: connecting, each read, each write and the wait for a pooled connection "
+        "may each take this long (not the whole call: see --deadline) (default: 10 s to connect, 30 s otherwise)",
+    )
+    call.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="overall bound of the call: connecting, sending, receiving and every retry and wait between "
+        "attempts end within it, or the call fails (exit 7) (default: none)",
+    )
     _spec_options(call)
     call.set_defaults(func=_cmd_call)
 
@@ -719,6 +735,7 @@ _ERRORS: tuple[tuple[type[BaseException], int], ...] = (
     (RequestValidationError, EXIT_REQUEST),
     (APIError, EXIT_API),
     (ResponseValidationError, EXIT_RESPONSE),
+    (ResponseTooLargeError, EXIT_RESPONSE),
     (TransportError, EXIT_TRANSPORT),
     (DynclientError, EXIT_FAILED),
 )
