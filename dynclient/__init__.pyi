@@ -635,6 +635,7 @@ class Client:
     retry: RetryPolicy
     deadline: builtins.float | None
     max_response_bytes: builtins.int
+    version_header: builtins.str
     customers: _customers_Group
     customer_portal: _customer_portal_Group
 
@@ -839,6 +840,7 @@ class AsyncClient:
     retry: RetryPolicy
     deadline: builtins.float | None
     max_response_bytes: builtins.int
+    version_header: builtins.str
     customers: _customers_AsyncGroup
     customer_portal: _customer_portal_AsyncGroup
 

@@ -244,6 +244,8 @@ class _ClientBase:
                 raise ConfigurationError(f"the spec's info.version {version!r} is not a dated version (YYYY-MM)")
             self._headers[version_header] = version
         self._headers.update(headers or {})
+        #: the name of the API version header (sent when api_version is set, echoed by the server)
+        self.version_header: str = version_header
         _check_headers(self._headers, "headers, api_version or version_header")
         #: the overall bound of one call (connect, send, receive and retries), or None
         self.deadline: float | None = _check_deadline(deadline)
@@ -348,7 +350,7 @@ class _ClientBase:
             parsed=value,
             status_code=response.status_code,
             headers=response.headers,
-            api_version=response.headers.get(getattr(self, "version_header", DEFAULT_VERSION_HEADER)),
+            api_version=response.headers.get(self.version_header),
             elapsed=response.elapsed,
             http_response=response,
         )
