@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,3 +124,18 @@ def make_api(kind: str) -> Iterator[Callable[..., Api]]:
         else:
             api.client._http.close()
     loop.close()
+
+
+# -- Hypothesis profiles (property suites) ----------------------------------------------------------
+# CI runs every property suite with a fixed seed and its documented example count ("ci", the
+# default). DYNCLIENT_HYPOTHESIS_PROFILE=long runs 20 times as many examples from a random seed.
+from hypothesis import HealthCheck  # noqa: E402 - kept with the block it serves
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile(
+    "ci", max_examples=500, derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+_hypothesis_settings.register_profile(
+    "long", max_examples=10_000, derandomize=False, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+_hypothesis_settings.load_profile(os.environ.get("DYNCLIENT_HYPOTHESIS_PROFILE", "ci"))
