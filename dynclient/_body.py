@@ -75,8 +75,14 @@ class BodyReader:
         self._limit = limit
         self._total = 0
         self._chunks: list[bytes] = []
-        names = [v.strip().lower() for v in headers.get_list("content-encoding", split_commas=True)]
-        names = [n for n in names if n and n != "identity"]
+        self._stages: list[_Inflate] = []
+        codings = headers.get_list("content-encoding", split_commas=True)
+        if not codings:  # the common case: nothing to decode
+            declared = headers.get("content-length")
+            if declared is not None and declared.isdigit() and len(declared) < 20 and int(declared) > limit:
+                raise BodyTooLarge  # known before reading a byte
+            return
+        names = [n for n in (v.strip().lower() for v in codings) if n and n != "identity"]
         if len(names) > MAX_ENCODINGS:
             raise httpx.DecodingError(f"{len(names)} stacked content codings (at most {MAX_ENCODINGS} are decoded)")
         unknown = [n for n in names if n not in _WBITS]
@@ -86,10 +92,6 @@ class BodyReader:
             )
         # the last coding listed was applied last: undo it first
         self._stages = [_Inflate(n) for n in reversed(names)]
-        if not self._stages:
-            declared = headers.get("content-length", "")
-            if declared.isdigit() and len(declared) < 20 and int(declared) > limit:
-                raise BodyTooLarge  # known before reading a byte
 
     def feed(self, raw: bytes) -> None:
         """Take the next raw chunk as it came off the wire."""
