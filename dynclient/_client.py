@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from . import _deadline
 from ._body import ACCEPT_ENCODING, BodyReader, BodyTooLarge
 from ._errors import (
     ClientClosedError,
@@ -629,6 +630,8 @@ class Client(_ClientBase):
             raise ConfigurationError(f"Client needs an httpx.Client, not {type(http_client).__name__}")
         super().__init__(spec, **options)
         self._use_http(http_client, httpx.Client)
+        if self._owns_http:  # every socket wait of our own pool is capped at the deadline
+            _deadline.install(self._http)
 
     def _make_method(self, op: Operation) -> Callable[..., Any]:
         name = op.name
@@ -681,8 +684,19 @@ class Client(_ClientBase):
         self, name: str, request: httpx.Request, state: RetryState, base: Mapping[str, float | None]
     ) -> httpx.Response:
         """Send once and read the body within ``max_response_bytes`` (and the deadline, if any)."""
+        if state.ends_at is None:
+            return self._send_and_read(name, request, state, base)
+        token = _deadline.ENDS_AT.set(state.ends_at)  # our pool caps each socket wait at it
+        try:
+            return self._send_and_read(name, request, state, base)
+        finally:
+            _deadline.ENDS_AT.reset(token)
+
+    def _send_and_read(
+        self, name: str, request: httpx.Request, state: RetryState, base: Mapping[str, float | None]
+    ) -> httpx.Response:
         started = time.perf_counter()
-        if state.ends_at is not None:
+        if state.ends_at is not None:  # also caps each phase of a pool passed in
             self._fit_timeouts(request, state, base)
         response: httpx.Response = self._http.send(request, stream=True)
         try:

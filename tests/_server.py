@@ -35,7 +35,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (cut short when the server stops)
     drop: bool = False  # send the headers and half the body, then close the connection
-    trickle: float = 0.0  # send the body one byte at a time, this many seconds apart
+    trickle: float = 0.0  # send the body (a raw reply: all of it) one byte at a time, this many seconds apart
     raw: bytes | None = None  # written verbatim as the whole answer (status line on), then the connection closes
 
 
@@ -159,8 +159,12 @@ class LocalServer:
         if reply.raw is not None:
             h.close_connection = True
             with contextlib.suppress(OSError):
-                h.wfile.write(reply.raw)
-                h.wfile.flush()
+                step = 1 if reply.trickle else len(reply.raw) or 1
+                for i in range(0, len(reply.raw), step):  # a raw reply trickles whole: status line on
+                    h.wfile.write(reply.raw[i : i + step])
+                    h.wfile.flush()
+                    if reply.trickle and self.stopping.wait(reply.trickle):
+                        break
                 h.connection.shutdown(socket.SHUT_RDWR)
             return
         payload = json.dumps(reply.json).encode() if reply.json is not None else reply.body

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 from _netkit import TOKEN, close, make_client, run
@@ -23,6 +24,7 @@ from _server import LocalServer, Reply
 from payloads import CUSTOMER_ID, customer
 
 import dynclient
+from dynclient import _deadline
 from dynclient._cli import EXIT_TRANSPORT, build_parser
 from dynclient._retry import RetryPolicy, RetryState
 
@@ -61,6 +63,46 @@ async def test_a_trickling_server_is_cut_off_at_the_deadline(kind: str, server: 
     assert isinstance(exc, dynclient.RequestTimeout) and isinstance(exc, dynclient.TransportError)
     assert 1.9 <= took < 4.0, took
     assert "deadline of 2 s" in str(exc) and TOKEN not in str(exc)
+
+
+async def test_trickled_status_line_and_headers_are_cut_off_at_the_deadline(kind: str, server: LocalServer) -> None:
+    """Before a response exists at all: each byte of the status line and headers comes within
+    the read timeout. Async: asyncio.timeout; sync: the pool's sockets wait no longer than what
+    is left of the deadline (dynclient._deadline)."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Pad: " + b"a" * 60 + b"\r\n"
+    server.script("GET", GET_PATH, [Reply(raw=head + b"Content-Length: 2\r\n\r\n{}", trickle=0.1)])
+    client = make_client(kind, base_url=server.url, timeout=httpx.Timeout(1.0), deadline=1.0)
+    try:
+        exc, took = await _timed(lambda: client.call("customers_get", id=CUSTOMER_ID))
+    finally:
+        await close(client)
+    assert isinstance(exc, dynclient.DeadlineExceeded), exc
+    assert took < 2.0, took  # the whole answer would take 9 s
+
+
+async def test_a_passed_in_pool_still_gets_per_phase_and_per_chunk_caps(kind: str, server: LocalServer) -> None:
+    server.script("GET", GET_PATH, [Reply(200, json=customer(0), trickle=0.3)])
+    http: Any = httpx.AsyncClient(timeout=1.0) if kind == "async" else httpx.Client(timeout=1.0)
+    client = make_client(kind, base_url=server.url, http_client=http, deadline=1.5)
+    try:
+        exc, took = await _timed(lambda: client.call("customers_get", id=CUSTOMER_ID))
+    finally:
+        await run(http.aclose() if kind == "async" else http.close())
+    assert isinstance(exc, dynclient.DeadlineExceeded), exc
+    assert took < 3.0, took
+
+
+def test_the_capping_backend_is_installed_on_pools_the_sync_client_makes() -> None:
+    """Guards the private attributes it relies on: an httpx upgrade that moves them fails here."""
+    client = dynclient.Client(access_token=TOKEN)
+    assert isinstance(client._http._transport._pool._network_backend, _deadline._Backend)
+    assert _deadline.install(client._http) == 1  # idempotent: not wrapped twice
+    assert isinstance(client._http._transport._pool._network_backend._inner, httpcore.SyncBackend)
+    own = httpx.Client()
+    dynclient.Client(access_token=TOKEN, http_client=own)
+    assert not isinstance(own._transport._pool._network_backend, _deadline._Backend)  # type: ignore[attr-defined]
+    own.close()
+    client.close()
 
 
 async def test_without_a_deadline_the_trickle_is_only_bounded_by_its_length(kind: str, server: LocalServer) -> None:
