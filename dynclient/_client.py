@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
+import http.cookiejar
 import inspect
 import logging
 import math
@@ -334,7 +335,11 @@ class _ClientBase:
             self._owns_http = False
         else:
             timeout = DEFAULT_TIMEOUT if self._timeout is _UNSET else self._timeout
-            self._http = factory(timeout=timeout, headers=self._headers)
+            # no cookie jar: the API authenticates with the token, and a server's Set-Cookie
+            # would otherwise be stored and sent back on every later request (a non-ASCII one
+            # broke each of them with a raw UnicodeEncodeError)
+            jar = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=()))
+            self._http = factory(timeout=timeout, headers=self._headers, cookies=jar)
             self._baked = self._headers  # merged once here, not on every request
 
     def _cursor(self, operation: str, arguments: Mapping[str, Any], max_pages: int | None) -> PageCursor:
@@ -668,7 +673,7 @@ class Client(_ClientBase):
             started = time.perf_counter()
             try:
                 response = self._attempt(name, request, state, base)
-            except (httpx.HTTPError, httpx.StreamError, RuntimeError, _DeadlinePassed) as exc:
+            except (httpx.HTTPError, httpx.StreamError, RuntimeError, ValueError, _DeadlinePassed) as exc:
                 self._pause(self._on_exchange_error(name, request, state, exc))
                 continue
             if self.closed:  # closed while this call was in flight
@@ -815,7 +820,7 @@ class AsyncClient(_ClientBase):
                     response = await self._attempt(name, request, state)
                 else:
                     response = await self._attempt_within(name, request, state, base)
-            except (httpx.HTTPError, httpx.StreamError, RuntimeError, _DeadlinePassed) as exc:
+            except (httpx.HTTPError, httpx.StreamError, RuntimeError, ValueError, _DeadlinePassed) as exc:
                 await self._pause(self._on_exchange_error(name, request, state, exc))
                 continue
             if self.closed:  # closed while this call was in flight

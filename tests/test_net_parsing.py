@@ -207,3 +207,39 @@ async def test_headers_that_are_not_latin1(kind: str, server: LocalServer, heade
         _read_everything(exc)
     finally:
         await close(client)
+
+
+async def test_a_set_cookie_is_neither_stored_nor_sent_back(kind: str, server: LocalServer) -> None:
+    """Found by the property suite: a non-ASCII Set-Cookie was stored in httpx's cookie jar and
+    broke the answer's redirect handling (and every later request) with a raw UnicodeEncodeError.
+    The pools dynclient makes keep no cookies: the API authenticates with the token."""
+    body = json.dumps(customer(0)).encode()
+    head = b"HTTP/1.1 302 Found\r\nSet-Cookie: session=\x80\xff\r\nSet-Cookie: plain=1\r\nLocation: /elsewhere\r\n"
+    raw = head + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
+    server.script("GET", GET_PATH, [Reply(raw=raw), Reply(200, json=customer(0))])
+    client = make_client(kind, base_url=server.url, retry=dynclient.RetryPolicy.none())
+    try:
+        with pytest.raises(dynclient.DynclientError):  # an undeclared 302: never a success
+            await run(client.call("customers_get", id=CUSTOMER_ID))
+        assert (await run(client.call("customers_get", id=CUSTOMER_ID)))["id"] == CUSTOMER_ID
+    finally:
+        await close(client)
+    assert all("Cookie" not in seen.headers for seen in server.requests_to("GET", GET_PATH))
+
+
+async def test_a_passed_in_client_with_a_cookie_jar_still_only_raises_dynclient_errors(
+    kind: str, server: LocalServer
+) -> None:
+    """The property suite's example, with the caller's own httpx client (which keeps cookies)."""
+    head = b"HTTP/1.1 302 Found\r\nSet-Cookie: \x80\r\nLocation: \r\nContent-Type: application/json\r\n"
+    server.script("GET", GET_PATH, [Reply(raw=head + b"Content-Length: 0\r\nConnection: close\r\n\r\n")])
+    http: Any = httpx.AsyncClient() if kind == "async" else httpx.Client()
+    client = make_client(kind, base_url=server.url, http_client=http, retry=dynclient.RetryPolicy.none())
+    try:
+        for _ in range(2):
+            try:
+                await run(client.call("customers_get", id=CUSTOMER_ID))
+            except dynclient.DynclientError as exc:
+                _read_everything(exc)
+    finally:
+        await run(http.aclose() if kind == "async" else http.close())
