@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _server import LocalServer
 
 import dynclient
 
@@ -124,6 +125,13 @@ def make_api(kind: str) -> Iterator[Callable[..., Api]]:
         else:
             api.client._http.close()
     loop.close()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    """A real HTTP server on 127.0.0.1 (tests/_server.py), stopped after the test."""
+    with LocalServer() as srv:
+        yield srv
 
 
 # -- Hypothesis profiles (property suites) ----------------------------------------------------------

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +28,6 @@ from dynclient._cli import EXIT_TRANSPORT, build_parser
 from dynclient._retry import RetryPolicy, RetryState
 
 GET_PATH = f"/v1/customers/{CUSTOMER_ID}"
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as srv:
-        yield srv
 
 
 async def _timed(call: Any) -> tuple[BaseException | None, float]:

@@ -32,11 +32,6 @@ GET_PATH = f"/v1/customers/{CUSTOMER_ID}"
 LIST_PATH = "/v1/customers/"
 
 
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
 def server() -> Iterator[LocalServer]:
     with LocalServer() as srv:

@@ -14,7 +14,7 @@ import gzip
 import json
 import tracemalloc
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -30,17 +30,6 @@ GET_PATH = f"/v1/customers/{CUSTOMER_ID}"
 EXPORT_PATH = "/v1/customers/export"
 #: generous: the limit itself is 32 MiB, the point is that 1 GiB never materialises
 PEAK_BOUND = 100 * MIB
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as srv:
-        yield srv
 
 
 async def _peak_of(call: Callable[[], Any]) -> tuple[BaseException | None, int]:

@@ -9,7 +9,6 @@ both clients, where the error's message, repr and attributes are all read.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -98,17 +97,6 @@ ODD_ERROR_BODIES: list[Any] = [
 
 def _deep(levels: int) -> str:
     return "[" * levels + "]" * levels
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as srv:
-        yield srv
 
 
 def _read_everything(exc: dynclient.DynclientError) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import json
 import pickle
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -119,17 +118,6 @@ def test_raw_response_repr_is_short_and_it_pickles(make_api: Any) -> None:
 
 
 # -- against a real server ----------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as srv:
-        yield srv
 
 
 async def test_raw_response_over_the_network_after_retries(kind: str, server: LocalServer) -> None:
