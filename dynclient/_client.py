@@ -451,9 +451,17 @@ class _ClientBase:
         if self.closed or getattr(self._http, "is_closed", False):
             raise self._closed_error(op) from exc
         if state.expired() or isinstance(exc, _DeadlinePassed):
+            logger.warning(
+                "deadline of %gs passed %s %s (operation=%s attempt=%d)",
+                state.deadline,
+                request.method,
+                request.url,
+                op,
+                state.attempt,
+            )
             raise DeadlineExceeded(
                 op, f"the call's deadline of {state.deadline:g} s passed", request, state.attempt
-            ) from exc
+            ) from (None if isinstance(exc, _DeadlinePassed) else exc)  # an httpx timeout is worth keeping
         attempt = state.attempt
         wait = state.after_error(exc) if isinstance(exc, httpx.RequestError) else None
         logger.log(
