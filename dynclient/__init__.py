@@ -7,6 +7,7 @@ error classes all come from the spec (by default, the one bundled in the package
 from typing import Any
 
 from ._client import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
     AfterResponse,
     AsyncClient,
@@ -58,6 +59,7 @@ from ._ir import (
     Server,
     Webhook,
 )
+from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._spec import bundled_spec_path, load_spec
 from ._webhooks import UnknownWebhookEvent, WebhookEvent, Webhooks
@@ -65,6 +67,7 @@ from ._webhooks import UnknownWebhookEvent, WebhookEvent, Webhooks
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "APIError",
     "AfterResponse",
@@ -92,6 +95,7 @@ __all__ = [
     "Parameter",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "RequestBody",
     "RequestTimeout",
     "RequestValidationError",

@@ -20,6 +20,7 @@ from dynclient._spec import SpecSource as _SpecSource
 from dynclient._validation import Engine as _Engine
 from dynclient._signature import HeaderSource as _HeaderSource
 from dynclient._webhooks import WebhookValidation as _WebhookValidation
+from dynclient._client import DEFAULT_MAX_RESPONSE_BYTES as DEFAULT_MAX_RESPONSE_BYTES
 from dynclient._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from dynclient._errors import APIError as APIError
 from dynclient._client import AfterResponse as AfterResponse
@@ -45,6 +46,7 @@ from dynclient._errors import PaginationError as PaginationError
 from dynclient._ir import Parameter as Parameter
 from dynclient._errors import PermissionDeniedError as PermissionDeniedError
 from dynclient._errors import RateLimitError as RateLimitError
+from dynclient._raw import RawResponse as RawResponse
 from dynclient._ir import RequestBody as RequestBody
 from dynclient._errors import RequestTimeout as RequestTimeout
 from dynclient._errors import RequestValidationError as RequestValidationError
@@ -73,6 +75,7 @@ from dynclient._spec import load_spec as load_spec
 __version__: builtins.str
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "APIError",
     "AfterResponse",
@@ -100,6 +103,7 @@ __all__ = [
     "Parameter",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "RequestBody",
     "RequestTimeout",
     "RequestValidationError",
@@ -265,6 +269,18 @@ class _customer_portal_AsyncGroup(OperationGroup):
     customers: _customer_portal__customers_AsyncGroup
 
 
+class _customer_portal_RawGroup(OperationGroup):
+    """Operations of the `customer_portal` group, returning raw responses."""
+
+    customers: _customer_portal__customers_RawGroup
+
+
+class _customer_portal_AsyncRawGroup(OperationGroup):
+    """Operations of the `customer_portal` group (awaitable), returning raw responses."""
+
+    customers: _customer_portal__customers_AsyncRawGroup
+
+
 class _customer_portal__customers_Group(OperationGroup):
     """Operations of the `customer_portal.customers` group."""
 
@@ -308,6 +324,52 @@ class _customer_portal__customers_AsyncGroup(OperationGroup):
     async def check_email_update(self, *, token: builtins.str) -> None:
         """Check Email Change Token"""
     async def verify_email_update(self, *, body: _schemas.CustomerEmailUpdateVerifyRequest) -> _schemas.CustomerEmailUpdateVerifyResponse:
+        """Verify Email Change"""
+
+
+class _customer_portal__customers_RawGroup(OperationGroup):
+    """Operations of the `customer_portal.customers` group, returning raw responses."""
+
+    def get(self) -> RawResponse[_schemas.CustomerPortalCustomer]:
+        """Get Customer"""
+    def update(self, *, body: _schemas.CustomerPortalCustomerUpdate) -> RawResponse[_schemas.CustomerPortalCustomer]:
+        """Update Customer"""
+    def list_payment_methods(self, *, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_CustomerPaymentMethod_]:
+        """List Customer Payment Methods"""
+    def add_payment_method(self, *, body: _schemas.CustomerPaymentMethodCreate) -> RawResponse[_schemas.CustomerPaymentMethodCreateResponse]:
+        """Add Customer Payment Method"""
+    def confirm_payment_method(self, *, body: _schemas.CustomerPaymentMethodConfirm) -> RawResponse[_schemas.CustomerPaymentMethodCreateResponse]:
+        """Confirm Customer Payment Method"""
+    def delete_payment_method(self, *, id: builtins.str) -> RawResponse[None]:
+        """Delete Customer Payment Method"""
+    def request_email_update(self, *, body: _schemas.CustomerEmailUpdateRequest) -> RawResponse[typing.Any]:
+        """Request Email Change"""
+    def check_email_update(self, *, token: builtins.str) -> RawResponse[None]:
+        """Check Email Change Token"""
+    def verify_email_update(self, *, body: _schemas.CustomerEmailUpdateVerifyRequest) -> RawResponse[_schemas.CustomerEmailUpdateVerifyResponse]:
+        """Verify Email Change"""
+
+
+class _customer_portal__customers_AsyncRawGroup(OperationGroup):
+    """Operations of the `customer_portal.customers` group (awaitable), returning raw responses."""
+
+    async def get(self) -> RawResponse[_schemas.CustomerPortalCustomer]:
+        """Get Customer"""
+    async def update(self, *, body: _schemas.CustomerPortalCustomerUpdate) -> RawResponse[_schemas.CustomerPortalCustomer]:
+        """Update Customer"""
+    async def list_payment_methods(self, *, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_CustomerPaymentMethod_]:
+        """List Customer Payment Methods"""
+    async def add_payment_method(self, *, body: _schemas.CustomerPaymentMethodCreate) -> RawResponse[_schemas.CustomerPaymentMethodCreateResponse]:
+        """Add Customer Payment Method"""
+    async def confirm_payment_method(self, *, body: _schemas.CustomerPaymentMethodConfirm) -> RawResponse[_schemas.CustomerPaymentMethodCreateResponse]:
+        """Confirm Customer Payment Method"""
+    async def delete_payment_method(self, *, id: builtins.str) -> RawResponse[None]:
+        """Delete Customer Payment Method"""
+    async def request_email_update(self, *, body: _schemas.CustomerEmailUpdateRequest) -> RawResponse[typing.Any]:
+        """Request Email Change"""
+    async def check_email_update(self, *, token: builtins.str) -> RawResponse[None]:
+        """Check Email Change Token"""
+    async def verify_email_update(self, *, body: _schemas.CustomerEmailUpdateVerifyRequest) -> RawResponse[_schemas.CustomerEmailUpdateVerifyResponse]:
         """Verify Email Change"""
 
 
@@ -375,6 +437,70 @@ class _customers_AsyncGroup(OperationGroup):
         """List Customer Payment Methods by External ID"""
 
 
+class _customers_RawGroup(OperationGroup):
+    """Operations of the `customers` group, returning raw responses."""
+
+    members: _customers__members_RawGroup
+    def list(self, *, organization_id: builtins.str | collections.abc.Sequence[builtins.str] | None = ..., email: builtins.str | None = ..., query: builtins.str | None = ..., active: builtins.bool | None = ..., page: builtins.int = ..., limit: builtins.int = ..., sorting: collections.abc.Sequence[_schemas.CustomerSortProperty] | None = ..., metadata: _schemas.MetadataQuery = ...) -> RawResponse[_schemas.ListResource_Customer_]:
+        """List Customers"""
+    def create(self, *, body: _schemas.CustomerCreate) -> RawResponse[_schemas.Customer]:
+        """Create Customer"""
+    def export(self, *, organization_id: builtins.str | collections.abc.Sequence[builtins.str] | None = ...) -> RawResponse[builtins.str]:
+        """Export Customers"""
+    def get(self, *, id: builtins.str) -> RawResponse[_schemas.Customer]:
+        """Get Customer"""
+    def delete(self, *, id: builtins.str, anonymize: builtins.bool = ...) -> RawResponse[None]:
+        """Delete Customer"""
+    def update(self, *, id: builtins.str, body: _schemas.CustomerUpdate) -> RawResponse[_schemas.Customer]:
+        """Update Customer"""
+    def get_external(self, *, external_id: builtins.str) -> RawResponse[_schemas.Customer]:
+        """Get Customer by External ID"""
+    def delete_external(self, *, external_id: builtins.str, anonymize: builtins.bool = ...) -> RawResponse[None]:
+        """Delete Customer by External ID"""
+    def update_external(self, *, external_id: builtins.str, body: _schemas.CustomerUpdateExternalID) -> RawResponse[_schemas.Customer]:
+        """Update Customer by External ID"""
+    def get_state(self, *, id: builtins.str) -> RawResponse[_schemas.CustomerState]:
+        """Get Customer State"""
+    def get_state_external(self, *, external_id: builtins.str) -> RawResponse[_schemas.CustomerState]:
+        """Get Customer State by External ID"""
+    def list_payment_methods(self, *, id: builtins.str, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_PaymentMethod_]:
+        """List Customer Payment Methods"""
+    def list_payment_methods_external(self, *, external_id: builtins.str, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_PaymentMethod_]:
+        """List Customer Payment Methods by External ID"""
+
+
+class _customers_AsyncRawGroup(OperationGroup):
+    """Operations of the `customers` group (awaitable), returning raw responses."""
+
+    members: _customers__members_AsyncRawGroup
+    async def list(self, *, organization_id: builtins.str | collections.abc.Sequence[builtins.str] | None = ..., email: builtins.str | None = ..., query: builtins.str | None = ..., active: builtins.bool | None = ..., page: builtins.int = ..., limit: builtins.int = ..., sorting: collections.abc.Sequence[_schemas.CustomerSortProperty] | None = ..., metadata: _schemas.MetadataQuery = ...) -> RawResponse[_schemas.ListResource_Customer_]:
+        """List Customers"""
+    async def create(self, *, body: _schemas.CustomerCreate) -> RawResponse[_schemas.Customer]:
+        """Create Customer"""
+    async def export(self, *, organization_id: builtins.str | collections.abc.Sequence[builtins.str] | None = ...) -> RawResponse[builtins.str]:
+        """Export Customers"""
+    async def get(self, *, id: builtins.str) -> RawResponse[_schemas.Customer]:
+        """Get Customer"""
+    async def delete(self, *, id: builtins.str, anonymize: builtins.bool = ...) -> RawResponse[None]:
+        """Delete Customer"""
+    async def update(self, *, id: builtins.str, body: _schemas.CustomerUpdate) -> RawResponse[_schemas.Customer]:
+        """Update Customer"""
+    async def get_external(self, *, external_id: builtins.str) -> RawResponse[_schemas.Customer]:
+        """Get Customer by External ID"""
+    async def delete_external(self, *, external_id: builtins.str, anonymize: builtins.bool = ...) -> RawResponse[None]:
+        """Delete Customer by External ID"""
+    async def update_external(self, *, external_id: builtins.str, body: _schemas.CustomerUpdateExternalID) -> RawResponse[_schemas.Customer]:
+        """Update Customer by External ID"""
+    async def get_state(self, *, id: builtins.str) -> RawResponse[_schemas.CustomerState]:
+        """Get Customer State"""
+    async def get_state_external(self, *, external_id: builtins.str) -> RawResponse[_schemas.CustomerState]:
+        """Get Customer State by External ID"""
+    async def list_payment_methods(self, *, id: builtins.str, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_PaymentMethod_]:
+        """List Customer Payment Methods"""
+    async def list_payment_methods_external(self, *, external_id: builtins.str, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_PaymentMethod_]:
+        """List Customer Payment Methods by External ID"""
+
+
 class _customers__members_Group(OperationGroup):
     """Operations of the `customers.members` group."""
 
@@ -417,6 +543,189 @@ class _customers__members_AsyncGroup(OperationGroup):
         """Update Member by External ID"""
 
 
+class _customers__members_RawGroup(OperationGroup):
+    """Operations of the `customers.members` group, returning raw responses."""
+
+    def create(self, *, id: builtins.str, body: _schemas.MemberCreateFromCustomer) -> RawResponse[_schemas.Member]:
+        """Create Member"""
+    def create_external(self, *, external_id: builtins.str, body: _schemas.MemberCreateFromCustomer) -> RawResponse[_schemas.Member]:
+        """Create Member by Customer External ID"""
+    def get(self, *, id: builtins.str, member_id: builtins.str) -> RawResponse[_schemas.Member]:
+        """Get Member"""
+    def delete(self, *, id: builtins.str, member_id: builtins.str) -> RawResponse[None]:
+        """Delete Member"""
+    def update(self, *, id: builtins.str, member_id: builtins.str, body: _schemas.MemberUpdate) -> RawResponse[_schemas.Member]:
+        """Update Member"""
+    def get_external(self, *, external_id: builtins.str, member_external_id: builtins.str) -> RawResponse[_schemas.Member]:
+        """Get Member by External ID"""
+    def delete_external(self, *, external_id: builtins.str, member_external_id: builtins.str) -> RawResponse[None]:
+        """Delete Member by External ID"""
+    def update_external(self, *, external_id: builtins.str, member_external_id: builtins.str, body: _schemas.MemberUpdate) -> RawResponse[_schemas.Member]:
+        """Update Member by External ID"""
+
+
+class _customers__members_AsyncRawGroup(OperationGroup):
+    """Operations of the `customers.members` group (awaitable), returning raw responses."""
+
+    async def create(self, *, id: builtins.str, body: _schemas.MemberCreateFromCustomer) -> RawResponse[_schemas.Member]:
+        """Create Member"""
+    async def create_external(self, *, external_id: builtins.str, body: _schemas.MemberCreateFromCustomer) -> RawResponse[_schemas.Member]:
+        """Create Member by Customer External ID"""
+    async def get(self, *, id: builtins.str, member_id: builtins.str) -> RawResponse[_schemas.Member]:
+        """Get Member"""
+    async def delete(self, *, id: builtins.str, member_id: builtins.str) -> RawResponse[None]:
+        """Delete Member"""
+    async def update(self, *, id: builtins.str, member_id: builtins.str, body: _schemas.MemberUpdate) -> RawResponse[_schemas.Member]:
+        """Update Member"""
+    async def get_external(self, *, external_id: builtins.str, member_external_id: builtins.str) -> RawResponse[_schemas.Member]:
+        """Get Member by External ID"""
+    async def delete_external(self, *, external_id: builtins.str, member_external_id: builtins.str) -> RawResponse[None]:
+        """Delete Member by External ID"""
+    async def update_external(self, *, external_id: builtins.str, member_external_id: builtins.str, body: _schemas.MemberUpdate) -> RawResponse[_schemas.Member]:
+        """Update Member by External ID"""
+
+
+class _RawClient:
+    """``Client.with_raw_response``: the client's calls, each returning a ``RawResponse``
+    (``.parsed`` is what the plain call returns)."""
+
+    customers: _customers_RawGroup
+    customer_portal: _customer_portal_RawGroup
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_list"], /, *, organization_id: builtins.str | collections.abc.Sequence[builtins.str] | None = ..., email: builtins.str | None = ..., query: builtins.str | None = ..., active: builtins.bool | None = ..., page: builtins.int = ..., limit: builtins.int = ..., sorting: collections.abc.Sequence[_schemas.CustomerSortProperty] | None = ..., metadata: _schemas.MetadataQuery = ...) -> RawResponse[_schemas.ListResource_Customer_]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_create"], /, *, body: _schemas.CustomerCreate) -> RawResponse[_schemas.Customer]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_export"], /, *, organization_id: builtins.str | collections.abc.Sequence[builtins.str] | None = ...) -> RawResponse[builtins.str]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_get"], /, *, id: builtins.str) -> RawResponse[_schemas.Customer]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_delete"], /, *, id: builtins.str, anonymize: builtins.bool = ...) -> RawResponse[None]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_update"], /, *, id: builtins.str, body: _schemas.CustomerUpdate) -> RawResponse[_schemas.Customer]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_get_external"], /, *, external_id: builtins.str) -> RawResponse[_schemas.Customer]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_delete_external"], /, *, external_id: builtins.str, anonymize: builtins.bool = ...) -> RawResponse[None]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_update_external"], /, *, external_id: builtins.str, body: _schemas.CustomerUpdateExternalID) -> RawResponse[_schemas.Customer]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_get_state"], /, *, id: builtins.str) -> RawResponse[_schemas.CustomerState]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_get_state_external"], /, *, external_id: builtins.str) -> RawResponse[_schemas.CustomerState]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_list_payment_methods"], /, *, id: builtins.str, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_PaymentMethod_]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_list_payment_methods_external"], /, *, external_id: builtins.str, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_PaymentMethod_]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_members_create"], /, *, id: builtins.str, body: _schemas.MemberCreateFromCustomer) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_members_create_external"], /, *, external_id: builtins.str, body: _schemas.MemberCreateFromCustomer) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_members_get"], /, *, id: builtins.str, member_id: builtins.str) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_members_delete"], /, *, id: builtins.str, member_id: builtins.str) -> RawResponse[None]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_members_update"], /, *, id: builtins.str, member_id: builtins.str, body: _schemas.MemberUpdate) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_members_get_external"], /, *, external_id: builtins.str, member_external_id: builtins.str) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_members_delete_external"], /, *, external_id: builtins.str, member_external_id: builtins.str) -> RawResponse[None]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customers_members_update_external"], /, *, external_id: builtins.str, member_external_id: builtins.str, body: _schemas.MemberUpdate) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customer_portal_customers_get"], /) -> RawResponse[_schemas.CustomerPortalCustomer]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customer_portal_customers_update"], /, *, body: _schemas.CustomerPortalCustomerUpdate) -> RawResponse[_schemas.CustomerPortalCustomer]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customer_portal_customers_list_payment_methods"], /, *, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_CustomerPaymentMethod_]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customer_portal_customers_add_payment_method"], /, *, body: _schemas.CustomerPaymentMethodCreate) -> RawResponse[_schemas.CustomerPaymentMethodCreateResponse]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customer_portal_customers_confirm_payment_method"], /, *, body: _schemas.CustomerPaymentMethodConfirm) -> RawResponse[_schemas.CustomerPaymentMethodCreateResponse]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customer_portal_customers_delete_payment_method"], /, *, id: builtins.str) -> RawResponse[None]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customer_portal_customers_request_email_update"], /, *, body: _schemas.CustomerEmailUpdateRequest) -> RawResponse[typing.Any]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customer_portal_customers_check_email_update"], /, *, token: builtins.str) -> RawResponse[None]: ...
+    @typing.overload
+    def call(self, operation: typing.Literal["customer_portal_customers_verify_email_update"], /, *, body: _schemas.CustomerEmailUpdateVerifyRequest) -> RawResponse[_schemas.CustomerEmailUpdateVerifyResponse]: ...
+
+    def invoke(self, operation: builtins.str, /, **arguments: typing.Any) -> RawResponse[typing.Any]:
+        """Untyped escape hatch: ``call()`` for operation names known only at run time."""
+
+
+class _AsyncRawClient:
+    """``AsyncClient.with_raw_response``: the client's calls, each returning a ``RawResponse``."""
+
+    customers: _customers_AsyncRawGroup
+    customer_portal: _customer_portal_AsyncRawGroup
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_list"], /, *, organization_id: builtins.str | collections.abc.Sequence[builtins.str] | None = ..., email: builtins.str | None = ..., query: builtins.str | None = ..., active: builtins.bool | None = ..., page: builtins.int = ..., limit: builtins.int = ..., sorting: collections.abc.Sequence[_schemas.CustomerSortProperty] | None = ..., metadata: _schemas.MetadataQuery = ...) -> RawResponse[_schemas.ListResource_Customer_]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_create"], /, *, body: _schemas.CustomerCreate) -> RawResponse[_schemas.Customer]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_export"], /, *, organization_id: builtins.str | collections.abc.Sequence[builtins.str] | None = ...) -> RawResponse[builtins.str]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_get"], /, *, id: builtins.str) -> RawResponse[_schemas.Customer]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_delete"], /, *, id: builtins.str, anonymize: builtins.bool = ...) -> RawResponse[None]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_update"], /, *, id: builtins.str, body: _schemas.CustomerUpdate) -> RawResponse[_schemas.Customer]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_get_external"], /, *, external_id: builtins.str) -> RawResponse[_schemas.Customer]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_delete_external"], /, *, external_id: builtins.str, anonymize: builtins.bool = ...) -> RawResponse[None]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_update_external"], /, *, external_id: builtins.str, body: _schemas.CustomerUpdateExternalID) -> RawResponse[_schemas.Customer]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_get_state"], /, *, id: builtins.str) -> RawResponse[_schemas.CustomerState]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_get_state_external"], /, *, external_id: builtins.str) -> RawResponse[_schemas.CustomerState]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_list_payment_methods"], /, *, id: builtins.str, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_PaymentMethod_]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_list_payment_methods_external"], /, *, external_id: builtins.str, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_PaymentMethod_]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_members_create"], /, *, id: builtins.str, body: _schemas.MemberCreateFromCustomer) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_members_create_external"], /, *, external_id: builtins.str, body: _schemas.MemberCreateFromCustomer) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_members_get"], /, *, id: builtins.str, member_id: builtins.str) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_members_delete"], /, *, id: builtins.str, member_id: builtins.str) -> RawResponse[None]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_members_update"], /, *, id: builtins.str, member_id: builtins.str, body: _schemas.MemberUpdate) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_members_get_external"], /, *, external_id: builtins.str, member_external_id: builtins.str) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_members_delete_external"], /, *, external_id: builtins.str, member_external_id: builtins.str) -> RawResponse[None]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customers_members_update_external"], /, *, external_id: builtins.str, member_external_id: builtins.str, body: _schemas.MemberUpdate) -> RawResponse[_schemas.Member]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customer_portal_customers_get"], /) -> RawResponse[_schemas.CustomerPortalCustomer]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customer_portal_customers_update"], /, *, body: _schemas.CustomerPortalCustomerUpdate) -> RawResponse[_schemas.CustomerPortalCustomer]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customer_portal_customers_list_payment_methods"], /, *, page: builtins.int = ..., limit: builtins.int = ...) -> RawResponse[_schemas.ListResource_CustomerPaymentMethod_]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customer_portal_customers_add_payment_method"], /, *, body: _schemas.CustomerPaymentMethodCreate) -> RawResponse[_schemas.CustomerPaymentMethodCreateResponse]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customer_portal_customers_confirm_payment_method"], /, *, body: _schemas.CustomerPaymentMethodConfirm) -> RawResponse[_schemas.CustomerPaymentMethodCreateResponse]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customer_portal_customers_delete_payment_method"], /, *, id: builtins.str) -> RawResponse[None]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customer_portal_customers_request_email_update"], /, *, body: _schemas.CustomerEmailUpdateRequest) -> RawResponse[typing.Any]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customer_portal_customers_check_email_update"], /, *, token: builtins.str) -> RawResponse[None]: ...
+    @typing.overload
+    async def call(self, operation: typing.Literal["customer_portal_customers_verify_email_update"], /, *, body: _schemas.CustomerEmailUpdateVerifyRequest) -> RawResponse[_schemas.CustomerEmailUpdateVerifyResponse]: ...
+
+    async def invoke(self, operation: builtins.str, /, **arguments: typing.Any) -> RawResponse[typing.Any]:
+        """Untyped escape hatch: ``call()`` for operation names known only at run time."""
+
+
 class Client:
     """A synchronous client for every operation of the spec.
 
@@ -431,6 +740,8 @@ class Client:
     validate_responses: _ValidateMode
     retry: RetryPolicy
     api_version: builtins.str | None
+    deadline: builtins.float | None
+    max_response_bytes: builtins.int
     version_header: builtins.str
     customers: _customers_Group
     customer_portal: _customer_portal_Group
@@ -456,6 +767,8 @@ class Client:
         after_response: collections.abc.Sequence[AfterResponse] = (),
         log_bodies: builtins.bool = False,
         engine: _Engine = "auto",
+        deadline: builtins.float | None = None,
+        max_response_bytes: builtins.int = ...,
     ) -> None: ...
     @builtins.property
     def spec_version(self) -> builtins.str: ...
@@ -468,7 +781,14 @@ class Client:
         timeout: builtins.float | httpx.Timeout | None = ...,
         validate_responses: _ValidateMode | None = None,
         headers: collections.abc.Mapping[builtins.str, builtins.str] | None = None,
+        deadline: builtins.float | None = ...,
+        max_response_bytes: builtins.int | None = None,
     ) -> typing.Self: ...
+    @builtins.property
+    def closed(self) -> builtins.bool: ...
+    @builtins.property
+    def with_raw_response(self) -> _RawClient:
+        """The same calls, each returning a ``RawResponse`` (status, headers, elapsed, ...)."""
     @typing.overload
     def call(self, operation: typing.Literal["customers_list"], /, *, organization_id: builtins.str | collections.abc.Sequence[builtins.str] | None = ..., email: builtins.str | None = ..., query: builtins.str | None = ..., active: builtins.bool | None = ..., page: builtins.int = ..., limit: builtins.int = ..., sorting: collections.abc.Sequence[_schemas.CustomerSortProperty] | None = ..., metadata: _schemas.MetadataQuery = ...) -> _schemas.ListResource_Customer_: ...
     @typing.overload
@@ -630,6 +950,8 @@ class AsyncClient:
     validate_responses: _ValidateMode
     retry: RetryPolicy
     api_version: builtins.str | None
+    deadline: builtins.float | None
+    max_response_bytes: builtins.int
     version_header: builtins.str
     customers: _customers_AsyncGroup
     customer_portal: _customer_portal_AsyncGroup
@@ -655,6 +977,8 @@ class AsyncClient:
         after_response: collections.abc.Sequence[AfterResponse] = (),
         log_bodies: builtins.bool = False,
         engine: _Engine = "auto",
+        deadline: builtins.float | None = None,
+        max_response_bytes: builtins.int = ...,
     ) -> None: ...
     @builtins.property
     def spec_version(self) -> builtins.str: ...
@@ -667,7 +991,14 @@ class AsyncClient:
         timeout: builtins.float | httpx.Timeout | None = ...,
         validate_responses: _ValidateMode | None = None,
         headers: collections.abc.Mapping[builtins.str, builtins.str] | None = None,
+        deadline: builtins.float | None = ...,
+        max_response_bytes: builtins.int | None = None,
     ) -> typing.Self: ...
+    @builtins.property
+    def closed(self) -> builtins.bool: ...
+    @builtins.property
+    def with_raw_response(self) -> _AsyncRawClient:
+        """The same calls, each returning a ``RawResponse`` (status, headers, elapsed, ...)."""
     @typing.overload
     async def call(self, operation: typing.Literal["customers_list"], /, *, organization_id: builtins.str | collections.abc.Sequence[builtins.str] | None = ..., email: builtins.str | None = ..., query: builtins.str | None = ..., active: builtins.bool | None = ..., page: builtins.int = ..., limit: builtins.int = ..., sorting: collections.abc.Sequence[_schemas.CustomerSortProperty] | None = ..., metadata: _schemas.MetadataQuery = ...) -> _schemas.ListResource_Customer_: ...
     @typing.overload

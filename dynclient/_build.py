@@ -477,6 +477,9 @@ def build_spec(
     by_name: dict[str, Operation] = {}
     for path, item in (doc.get("paths") or {}).items():
         ipointer = pointer_join("/paths", path)
+        if not isinstance(path, str) or not path.startswith("/"):
+            # glued onto the base URL, ".evil.example/x" or "{host}/x" would choose the host
+            raise SpecError(f"path {path!r} must start with '/'", ipointer)
         item, ipointer = follow_refs(doc, item, ipointer)
         if not isinstance(item, Mapping):
             raise SpecError("path item must be an object", ipointer)

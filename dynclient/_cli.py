@@ -31,6 +31,7 @@ from ._errors import (
     DynclientWarning,
     RequestValidationError,
     ResponseDriftWarning,
+    ResponseTooLargeError,
     ResponseValidationError,
     SpecError,
     TransportError,
@@ -81,8 +82,8 @@ exit codes:
   {EXIT_SPEC}  the spec cannot be loaded or used (SpecError)
   {EXIT_REQUEST}  the call's arguments do not match the spec; nothing was sent
   {EXIT_API}  the API answered with an error status
-  {EXIT_RESPONSE}  the API's answer (or a webhook's payload) does not match the spec
-  {EXIT_TRANSPORT}  the request did not complete (connection, timeout)
+  {EXIT_RESPONSE}  the API's answer (or a webhook's payload) does not match the spec (or is over max_response_bytes)
+  {EXIT_TRANSPORT}  the request did not complete (connection, timeout, --deadline)
   {EXIT_API_VERSION}  the API refused the API version sent (run `dynclient spec update`, or pass --api-version)
   {EXIT_WEBHOOK}  the webhook cannot be trusted: signature, timestamp or body (webhook verify)
 
@@ -395,6 +396,8 @@ def _cmd_call(args: argparse.Namespace) -> int:
     if args.timeout is not None:
         options["timeout"] = args.timeout
     options["api_version"] = False if args.api_version.lower() == "none" else args.api_version
+    if args.deadline is not None:
+        options["deadline"] = args.deadline
     try:
         client = Client(
             spec, server=args.server, base_url=args.base_url, access_token=token, token_env=TOKEN_ENV, **options
@@ -825,7 +828,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="the API version to send: spec (default: the spec's dated info.version), a version such as "
         "2026-10, or none",
     )
-    call.add_argument("--timeout", type=float, metavar="SECONDS", help="overall request timeout")
+    call.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="per-phase bound: connecting, each read, each write and the wait for a pooled connection "
+        "may each take this long (not the whole call: see --deadline) (default: 10 s to connect, 30 s otherwise)",
+    )
+    call.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="overall bound of the call: connecting, sending, receiving and every retry and wait between "
+        "attempts end within it, or the call fails (exit 7) (default: none)",
+    )
     _spec_options(call)
     call.set_defaults(func=_cmd_call)
 
@@ -984,6 +1000,7 @@ _ERRORS: tuple[tuple[type[BaseException], int], ...] = (
     (ApiVersionError, EXIT_API_VERSION),
     (APIError, EXIT_API),
     (ResponseValidationError, EXIT_RESPONSE),
+    (ResponseTooLargeError, EXIT_RESPONSE),
     (TransportError, EXIT_TRANSPORT),
     (WebhookVerificationError, EXIT_WEBHOOK),
     (WebhookPayloadError, EXIT_RESPONSE),

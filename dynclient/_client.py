@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
+import http.cookiejar
 import inspect
 import logging
+import math
 import os
 import re
+import threading
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,14 +25,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from . import _deadline
+from ._body import ACCEPT_ENCODING, BodyReader, BodyTooLarge
 from ._drift import DriftLedger, drift_message
 from ._errors import (
     ApiVersionWarning,
+    ClientClosedError,
     ConfigurationError,
+    DeadlineExceeded,
     DynclientError,
     FieldError,
     RequestTimeout,
+    RequestValidationError,
     ResponseDriftWarning,
+    ResponseTooLargeError,
+    ResponseValidationError,
     ResponseValidationWarning,
     SpecError,
     TransportError,
@@ -46,6 +57,7 @@ from ._operation import (
     runtime_for,
 )
 from ._pagination import PageCursor
+from ._raw import AsyncRawClient, RawClient, RawResponse
 from ._retry import RetryPolicy, RetryState
 from ._spec import SpecSource, load_spec
 from ._validation import Engine
@@ -54,6 +66,7 @@ if TYPE_CHECKING:
     from ._webhooks import Webhooks, WebhookValidation
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "AfterResponse",
     "AsyncClient",
@@ -70,6 +83,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_TOKEN_ENV = "POLAR_ACCESS_TOKEN"
 #: The header that pins the API version (and that the server echoes).
 DEFAULT_VERSION_HEADER = "Polar-Version"
+#: The largest response body (decoded) a call reads: 32 MiB. Polar's answers are far
+#: smaller (a 100-customer page is about 60 KB); only a CSV export of a very large
+#: organization could come near it (raise it with ``max_response_bytes=``).
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 BeforeRequest = Callable[[str, httpx.Request], Any]
 AfterResponse = Callable[[str, httpx.Request, httpx.Response], Any]
@@ -77,6 +94,11 @@ AfterResponse = Callable[[str, httpx.Request, httpx.Response], Any]
 _USER_AGENT = "dynclient/0.1"
 _BEARER_TYPES = frozenset({"oauth2", "openIdConnect"})
 _DATED_VERSION = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+#: RFC 9110 field names (tokens) and the values dynclient sends: visible ASCII, space, tab
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*\Z")
+#: an async call waiting to retry checks this often whether its client was closed
+_SLEEP_SLICE = 0.1
 _Self = TypeVar("_Self", bound="_ClientBase")
 _E = TypeVar("_E", bound=BaseException)
 
@@ -135,6 +157,60 @@ def _pick_server(servers: Sequence[Server], server: str | int | None) -> Server:
     raise ConfigurationError(f"unknown server {server!r}; the spec declares: {known}")
 
 
+def _check_headers(headers: Mapping[str, Any], what: str) -> None:
+    """Refuse, at construction, a header the HTTP library would refuse on every attempt (or
+    worse, pass on to a custom transport): CR, LF, NUL or any other control character,
+    non-ASCII text, a name that is not a token. The message never shows a value."""
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            shown = repr(name)[:60] if isinstance(name, str) else type(name).__name__
+            raise ConfigurationError(f"{what}: {shown} is not a valid header name")
+        if not isinstance(value, str):
+            raise ConfigurationError(f"{what}: the value of header {name!r} must be a str, not {type(value).__name__}")
+        if not _HEADER_VALUE.match(value):
+            raise ConfigurationError(
+                f"{what}: the value of header {name!r} contains a control character (CR, LF, NUL, ...) "
+                "or non-ASCII text; refused before sending"
+            )
+
+
+def _check_deadline(deadline: Any) -> float | None:
+    if deadline is None:
+        return None
+    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or not 0 < deadline < math.inf:
+        raise ConfigurationError("deadline must be a positive number of seconds, or None")
+    return float(deadline)
+
+
+def _check_max_bytes(limit: Any) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ConfigurationError("max_response_bytes must be a positive integer")
+    return limit
+
+
+def _origin_of(base_url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of the base URL; every request must go there and nowhere else."""
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise ConfigurationError(f"base URL {base_url[:200]!r} is not a valid URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(f"base URL {base_url[:200]!r} must be an absolute http(s) URL")
+    return url.scheme, url.host, url.port
+
+
+def _check_read(response: httpx.Response, limit: int, started: float) -> None:
+    """The size check for a response whose body a transport already holds in memory (httpx
+    then never sets ``elapsed``: it is set here, from when the attempt started)."""
+    if len(response.content) > limit:
+        raise BodyTooLarge
+    response.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
+
+
+class _DeadlinePassed(Exception):
+    """Internal: the call's deadline passed in the middle of an attempt."""
+
+
 class _ClientBase:
     """State and logic shared by the sync and async clients."""
 
@@ -160,6 +236,8 @@ class _ClientBase:
         after_response: Sequence[AfterResponse] = (),
         log_bodies: bool = False,
         engine: Engine = "auto",
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         _check_mode(validate_responses)
         self.operations: ApiSpec = load_spec(spec, tags=tags, operations=operations)
@@ -167,20 +245,34 @@ class _ClientBase:
         self.errors: ErrorClasses = self._runtime.errors
         self.server: Server = _pick_server(self.operations.servers, server)
         self.base_url: str = (base_url or self.server.url).rstrip("/")
+        self._origin = _origin_of(self.base_url)
         token = access_token if access_token is not None else os.environ.get(token_env)
         self._token = _Secret(token) if token else None
         self._timeout: Any = _UNSET if timeout is _UNSET else timeout
         self.validate_responses: ValidateMode = validate_responses
         self.retry: RetryPolicy = retry if retry is not None else RetryPolicy()
-        self._headers: dict[str, str] = {"User-Agent": _USER_AGENT, "Accept": "application/json"}
+        #: only the codings _body decodes with a bound on the output
+        self._headers: dict[str, str] = {
+            "User-Agent": _USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         #: the header that carries the API version (and the server's echo of it)
         self.version_header: str = version_header
         version = _version_to_send(api_version, self.operations.version)
         if version is not None:
             self._headers[version_header] = version
         self._headers.update(headers or {})
+        _check_headers(self._headers, "headers, api_version or version_header")
         self._drift = DriftLedger()  # what this client (and its with_options clones) reported
         self._set_contract()
+        #: the overall bound of one call (connect, send, receive and retries), or None
+        self.deadline: float | None = _check_deadline(deadline)
+        #: the largest response body (decoded) a call reads
+        self.max_response_bytes: int = _check_max_bytes(max_response_bytes)
+        # set when this client closes; a with_options() clone also watches its parents'
+        self._closed_by: tuple[threading.Event, ...] = (threading.Event(),)
+        self._raw_facade: Any = None
         self._before = tuple(before_request)
         self._after = tuple(after_response)
         self._log_bodies = log_bodies
@@ -207,13 +299,22 @@ class _ClientBase:
         timeout: float | httpx.Timeout | None = _UNSET,
         validate_responses: ValidateMode | None = None,
         headers: Mapping[str, str] | None = None,
+        deadline: float | None = _UNSET,
+        max_response_bytes: int | None = None,
     ) -> _Self:
         """A client sharing this one's connection pool, with some options changed.
 
-        Closing the derived client leaves the pool open; close the original.
+        Closing the derived client leaves the pool open; close the original. Closing the
+        original closes every client derived from it: their calls raise ``ClientClosedError``.
         """
         clone = copy.copy(self)
         clone._owns_http = False
+        clone._closed_by = (*self._closed_by, threading.Event())
+        clone._raw_facade = None
+        if deadline is not _UNSET:
+            clone.deadline = _check_deadline(deadline)
+        if max_response_bytes is not None:
+            clone.max_response_bytes = _check_max_bytes(max_response_bytes)
         if retry is not None:
             clone.retry = retry
         if timeout is not _UNSET:
@@ -222,6 +323,7 @@ class _ClientBase:
             _check_mode(validate_responses)
             clone.validate_responses = validate_responses
         if headers:
+            _check_headers(headers, "with_options(headers=)")
             clone._headers = {**self._headers, **headers}
             clone._set_contract()
         clone._attach_groups()
@@ -242,6 +344,11 @@ class _ClientBase:
     def build_request(self, operation: str, /, **arguments: Any) -> httpx.Request:
         """Validate and build the request ``call()`` would send, without sending it."""
         return self._request(self._prepared(operation), arguments)
+
+    @property
+    def closed(self) -> bool:
+        """Whether this client (or the one it was derived from) was closed."""
+        return any(event.is_set() for event in self._closed_by)
 
     def __repr__(self) -> str:
         return (
@@ -265,11 +372,31 @@ class _ClientBase:
             self._owns_http = False
         else:
             timeout = DEFAULT_TIMEOUT if self._timeout is _UNSET else self._timeout
-            self._http = factory(timeout=timeout, headers=self._headers)
+            # no cookie jar: the API authenticates with the token, and a server's Set-Cookie
+            # would otherwise be stored and sent back on every later request (a non-ASCII one
+            # broke each of them with a raw UnicodeEncodeError)
+            jar = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=()))
+            self._http = factory(timeout=timeout, headers=self._headers, cookies=jar)
             self._baked = self._headers  # merged once here, not on every request
 
     def _cursor(self, operation: str, arguments: Mapping[str, Any], max_pages: int | None) -> PageCursor:
         return PageCursor(self._prepared(operation).op, arguments, max_pages)
+
+    def _mark_closed(self) -> None:
+        self._closed_by[-1].set()
+
+    def _closed_error(self, op: str) -> ClientClosedError:
+        return ClientClosedError(f"{op}: the client was closed (close()/aclose()); make a new one")
+
+    def _raw(self, value: Any, response: httpx.Response) -> RawResponse[Any]:
+        return RawResponse(
+            parsed=value,
+            status_code=response.status_code,
+            headers=response.headers,
+            api_version=response.headers.get(self.version_header),
+            elapsed=response.elapsed,
+            http_response=response,
+        )
 
     # -- building -----------------------------------------------------------------------
     def _prepared(self, operation: str) -> PreparedOperation:
@@ -310,14 +437,30 @@ class _ClientBase:
         kwargs: dict[str, Any] = {}
         if self._timeout is not _UNSET:
             kwargs["timeout"] = self._timeout
-        return self._http.build_request(  # type: ignore[no-any-return]
-            parts.method,
-            self.base_url + parts.path,
-            params=parts.query or None,
-            headers=headers,
-            content=parts.content,
-            **kwargs,
-        )
+        try:
+            request: httpx.Request = self._http.build_request(
+                parts.method,
+                self.base_url + parts.path,
+                params=parts.query or None,
+                headers=headers,
+                content=parts.content,
+                **kwargs,
+            )
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:  # UnicodeEncodeError is a ValueError
+            reason = self._scrub(f"{type(exc).__name__}: {exc}")[:200]
+            raise RequestValidationError(
+                prep.op.name, [FieldError("request", f"cannot be sent: {reason}", "request", ("request",))]
+            ) from None
+        url = request.url
+        if (url.scheme, url.host, url.port) != self._origin:
+            # the spec's paths start with "/" (checked at load): this is defence in depth
+            raise SpecError(
+                f"{prep.op.name}: refused to send to {url.scheme}://{url.host}"
+                f"{'' if url.port is None else f':{url.port}'}, which is not the base URL's origin "
+                f"{self._origin[0]}://{self._origin[1]}{'' if self._origin[2] is None else f':{self._origin[2]}'}",
+                prep.op.pointer,
+            )
+        return request
 
     # -- the attempt loop's shared decisions ------------------------------------------------
     def _scrub(self, text: str) -> str:
@@ -340,10 +483,24 @@ class _ClientBase:
             if self._log_bodies and request.content:
                 logger.debug("request body %s: %s", op, self._scrub(request.content[:4096].decode("utf-8", "replace")))
 
-    def _on_transport_error(self, op: str, request: httpx.Request, state: RetryState, exc: httpx.RequestError) -> float:
-        """Seconds to wait before retrying, or raise the wrapped error."""
+    def _on_exchange_error(self, op: str, request: httpx.Request, state: RetryState, exc: Exception) -> float:
+        """Seconds to wait before retrying, or raise the error the caller sees (always ours)."""
+        if self.closed or getattr(self._http, "is_closed", False):
+            raise self._closed_error(op) from exc
+        if state.expired() or isinstance(exc, _DeadlinePassed):
+            logger.warning(
+                "deadline of %gs passed %s %s (operation=%s attempt=%d)",
+                state.deadline,
+                request.method,
+                request.url,
+                op,
+                state.attempt,
+            )
+            raise DeadlineExceeded(
+                op, f"the call's deadline of {state.deadline:g} s passed", request, state.attempt
+            ) from (None if isinstance(exc, _DeadlinePassed) else exc)  # an httpx timeout is worth keeping
         attempt = state.attempt
-        wait = state.after_error(exc)
+        wait = state.after_error(exc) if isinstance(exc, httpx.RequestError) else None
         logger.log(
             logging.WARNING if wait is None else logging.INFO,
             "transport error %s %s: %s (operation=%s attempt=%d%s)",
@@ -358,6 +515,48 @@ class _ClientBase:
             cls = RequestTimeout if isinstance(exc, httpx.TimeoutException) else TransportError
             raise cls(op, self._scrub(f"{type(exc).__name__}: {exc}"), request, state.attempt) from exc
         return wait
+
+    def _retry_state(self, request: httpx.Request) -> RetryState:
+        return RetryState(self.retry, request.method, deadline=self.deadline)
+
+    @staticmethod
+    def _fit_timeouts(request: httpx.Request, state: RetryState, base: Mapping[str, float | None]) -> float:
+        """Cap each phase's timeout (connect, write, read, pool) at what is left of the deadline,
+        so no single wait can outlast it; the seconds left, or raise when none are."""
+        left = state.remaining()
+        if left <= 0:
+            raise _DeadlinePassed
+        request.extensions["timeout"] = {k: left if v is None else min(v, left) for k, v in base.items()}
+        return left
+
+    def _too_large(self, op: str, response: httpx.Response, state: RetryState) -> ResponseTooLargeError:
+        logger.warning(
+            "response %s %s -> %d larger than max_response_bytes=%d; reading stopped (operation=%s)",
+            response.request.method,
+            response.request.url,
+            response.status_code,
+            self.max_response_bytes,
+            op,
+        )
+        return self._scrubbed(ResponseTooLargeError(op, response, self.max_response_bytes, attempts=state.attempt))
+
+    def _finish_total(self, prep: PreparedOperation, response: httpx.Response, attempts: int) -> Any:
+        """``_finish``, with anything unforeseen that server data makes the decoding raise
+        turned into a ResponseValidationError: only this package's errors reach a caller."""
+        try:
+            return self._finish(prep, response, attempts)
+        except DynclientError:
+            raise
+        except MemoryError:
+            raise
+        except Exception as exc:
+            problem = ResponseValidationError(
+                prep.op.name,
+                response,
+                [FieldError("body", f"cannot be decoded: {type(exc).__name__}", "decode", ("body",))],
+                attempts=attempts,
+            )
+            raise self._scrubbed(problem) from exc
 
     def _on_response(
         self, op: str, request: httpx.Request, response: httpx.Response, state: RetryState, started: float
@@ -434,11 +633,14 @@ class _ClientBase:
     def _make_method(self, op: Operation) -> Callable[..., Any]:
         raise NotImplementedError
 
-    def _attach_groups(self) -> None:
-        reserved = set(dir(type(self))) - _YIELDS_TO_GROUPS
+    def _attach_groups(self, root: Any = None, make: Callable[[Operation], Callable[..., Any]] | None = None) -> None:
+        """Operation groups and methods on ``root`` (this client, or its ``with_raw_response``)."""
+        root = self if root is None else root
+        make = self._make_method if make is None else make
+        reserved = set(dir(type(root))) - _YIELDS_TO_GROUPS
         made: dict[tuple[str, ...], OperationGroup] = {}
         for op in self.operations:
-            target: Any = self
+            target: Any = root
             for i, segment in enumerate(op.group):
                 if i == 0 and segment in reserved:
                     raise SpecError(
@@ -451,9 +653,9 @@ class _ClientBase:
                     node = made[key] = OperationGroup(key)
                     setattr(target, segment, node)
                 target = node
-            if target is self and op.method_name in reserved:
+            if target is root and op.method_name in reserved:
                 raise SpecError(f"operation {op.name!r} clashes with a client attribute; use call()", op.pointer)
-            method = self._make_method(op)
+            method = make(op)
             method.__name__ = op.method_name
             method.__qualname__ = ".".join((*op.group, op.method_name))
             method.__doc__, method.__signature__ = self._runtime.described(op)  # type: ignore[attr-defined]
@@ -523,8 +725,12 @@ class Client(_ClientBase):
         http_client: httpx.Client | None = None,
         **options: Any,
     ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise ConfigurationError(f"Client needs an httpx.Client, not {type(http_client).__name__}")
         super().__init__(spec, **options)
         self._use_http(http_client, httpx.Client)
+        if self._owns_http:  # every socket wait of our own pool is capped at the deadline
+            _deadline.install(self._http)
 
     def _make_method(self, op: Operation) -> Callable[..., Any]:
         name = op.name
@@ -534,29 +740,91 @@ class Client(_ClientBase):
 
         return method
 
+    @property
+    def with_raw_response(self) -> RawClient:
+        """The same calls (``call``, the operation groups), each returning a ``RawResponse``."""
+        if self._raw_facade is None:
+            self._raw_facade = RawClient(self)
+        return self._raw_facade  # type: ignore[no-any-return]
+
     def call(self, operation: str, /, **arguments: Any) -> Any:
         """Call ``operation`` with the spec's parameters as keyword arguments (``body=`` for the body)."""
+        return self._exchange(operation, arguments)[0]
+
+    def _exchange(self, operation: str, arguments: Mapping[str, Any]) -> tuple[Any, httpx.Response]:
+        """One call, retries included: the result and the response it came from."""
         prep = self._prepared(operation)
         request = self._request(prep, arguments)
-        state = RetryState(self.retry, request.method)
+        state = self._retry_state(request)
         name = prep.op.name
+        base = dict(request.extensions.get("timeout") or {}) if state.ends_at is not None else {}
         while True:
+            if self.closed:
+                raise self._closed_error(name)
             for hook in self._before:
                 _reject_awaitable(hook(name, request), hook)
             self._log_request(name, request, state.attempt)
             started = time.perf_counter()
             try:
-                response = self._http.send(request)
-            except httpx.RequestError as exc:  # transport, decoding, redirects
-                time.sleep(self._on_transport_error(name, request, state, exc))
+                response = self._attempt(name, request, state, base)
+            except (httpx.HTTPError, httpx.StreamError, RuntimeError, ValueError, _DeadlinePassed) as exc:
+                self._pause(self._on_exchange_error(name, request, state, exc))
                 continue
+            if self.closed:  # closed while this call was in flight
+                raise self._closed_error(name)
             for after in self._after:
                 _reject_awaitable(after(name, request, response), after)
             wait = self._on_response(name, request, response, state, started)
             if wait is None:
-                return self._finish(prep, response, state.attempt)
+                return self._finish_total(prep, response, state.attempt), response
+            self._pause(wait)
+
+    def _attempt(
+        self, name: str, request: httpx.Request, state: RetryState, base: Mapping[str, float | None]
+    ) -> httpx.Response:
+        """Send once and read the body within ``max_response_bytes`` (and the deadline, if any)."""
+        if state.ends_at is None:
+            return self._send_and_read(name, request, state, base)
+        token = _deadline.ENDS_AT.set(state.ends_at)  # our pool caps each socket wait at it
+        try:
+            return self._send_and_read(name, request, state, base)
+        finally:
+            _deadline.ENDS_AT.reset(token)
+
+    def _send_and_read(
+        self, name: str, request: httpx.Request, state: RetryState, base: Mapping[str, float | None]
+    ) -> httpx.Response:
+        started = time.perf_counter()
+        if state.ends_at is not None:  # also caps each phase of a pool passed in
+            self._fit_timeouts(request, state, base)
+        response: httpx.Response = self._http.send(request, stream=True)
+        try:
+            if response.is_stream_consumed:  # a transport that built it from bytes (MockTransport)
+                _check_read(response, self.max_response_bytes, started)
+            else:
+                reader = BodyReader(response.headers, self.max_response_bytes)
+                if state.ends_at is None:
+                    for chunk in response.iter_raw():
+                        reader.feed(chunk)
+                else:
+                    self._fit_timeouts(request, state, base)  # the body's reads: what is left now
+                    for chunk in response.iter_raw():
+                        reader.feed(chunk)
+                        if state.expired():
+                            raise _DeadlinePassed
+                response._content = reader.body()  # what httpx's own read() would have set
+        except BodyTooLarge:
             response.close()
-            time.sleep(wait)
+            raise self._too_large(name, response, state) from None
+        except BaseException:
+            response.close()
+            raise
+        return response
+
+    def _pause(self, seconds: float) -> None:
+        """Wait before a retry; closing the client cuts the wait short."""
+        if seconds > 0:
+            self._closed_by[0].wait(seconds)
 
     def invoke(self, operation: str, /, **arguments: Any) -> Any:
         """Untyped escape hatch: ``call()`` for operation names known only at run time."""
@@ -577,6 +845,12 @@ class Client(_ClientBase):
             yield from cursor.advance(self.call(operation, **cursor.arguments()))
 
     def close(self) -> None:
+        """Close the client: later calls, and calls in flight, raise ``ClientClosedError``.
+
+        Closes the connection pool if this client made it (never one passed in, nor the
+        pool of the client a ``with_options()`` clone came from).
+        """
+        self._mark_closed()
         if self._owns_http:
             self._http.close()
 
@@ -597,6 +871,8 @@ class AsyncClient(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         **options: Any,
     ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise ConfigurationError(f"AsyncClient needs an httpx.AsyncClient, not {type(http_client).__name__}")
         super().__init__(spec, **options)
         self._use_http(http_client, httpx.AsyncClient)
 
@@ -608,29 +884,90 @@ class AsyncClient(_ClientBase):
 
         return method
 
+    @property
+    def with_raw_response(self) -> AsyncRawClient:
+        """The same calls (``call``, the operation groups), each returning a ``RawResponse``."""
+        if self._raw_facade is None:
+            self._raw_facade = AsyncRawClient(self)
+        return self._raw_facade  # type: ignore[no-any-return]
+
     async def call(self, operation: str, /, **arguments: Any) -> Any:
         """Call ``operation`` with the spec's parameters as keyword arguments (``body=`` for the body)."""
+        return (await self._exchange(operation, arguments))[0]
+
+    async def _exchange(self, operation: str, arguments: Mapping[str, Any]) -> tuple[Any, httpx.Response]:
+        """One call, retries included: the result and the response it came from."""
         prep = self._prepared(operation)
         request = self._request(prep, arguments)
-        state = RetryState(self.retry, request.method)
+        state = self._retry_state(request)
         name = prep.op.name
+        base = dict(request.extensions.get("timeout") or {}) if state.ends_at is not None else {}
         while True:
+            if self.closed:
+                raise self._closed_error(name)
             for hook in self._before:
                 await _maybe_await(hook(name, request))
             self._log_request(name, request, state.attempt)
             started = time.perf_counter()
             try:
-                response = await self._http.send(request)
-            except httpx.RequestError as exc:  # transport, decoding, redirects
-                await _asleep(self._on_transport_error(name, request, state, exc))
+                if state.ends_at is None:
+                    response = await self._attempt(name, request, state)
+                else:
+                    response = await self._attempt_within(name, request, state, base)
+            except (httpx.HTTPError, httpx.StreamError, RuntimeError, ValueError, _DeadlinePassed) as exc:
+                await self._pause(self._on_exchange_error(name, request, state, exc))
                 continue
+            if self.closed:  # closed while this call was in flight
+                raise self._closed_error(name)
             for after in self._after:
                 await _maybe_await(after(name, request, response))
             wait = self._on_response(name, request, response, state, started)
             if wait is None:
-                return self._finish(prep, response, state.attempt)
+                return self._finish_total(prep, response, state.attempt), response
+            await self._pause(wait)
+
+    async def _attempt_within(
+        self, name: str, request: httpx.Request, state: RetryState, base: Mapping[str, float | None]
+    ) -> httpx.Response:
+        """``_attempt`` cut off when the deadline passes, whatever it is waiting for."""
+        import asyncio
+
+        left = self._fit_timeouts(request, state, base)
+        try:
+            async with asyncio.timeout(left) as scope:
+                return await self._attempt(name, request, state)
+        except TimeoutError as exc:
+            if scope.expired():
+                raise _DeadlinePassed from exc
+            raise
+
+    async def _attempt(self, name: str, request: httpx.Request, state: RetryState) -> httpx.Response:
+        """Send once and read the body within ``max_response_bytes``."""
+        started = time.perf_counter()
+        response: httpx.Response = await self._http.send(request, stream=True)
+        try:
+            if response.is_stream_consumed:  # a transport that built it from bytes (MockTransport)
+                _check_read(response, self.max_response_bytes, started)
+            else:
+                reader = BodyReader(response.headers, self.max_response_bytes)
+                async for chunk in response.aiter_raw():
+                    reader.feed(chunk)
+                response._content = reader.body()  # what httpx's own aread() would have set
+        except BodyTooLarge:
             await response.aclose()
-            await _asleep(wait)
+            raise self._too_large(name, response, state) from None
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait before a retry, in slices: closing the client cuts the wait short."""
+        import asyncio  # here, not at the top: a sync-only program never pays for importing asyncio
+
+        end = time.monotonic() + seconds
+        while not self.closed and (left := end - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, _SLEEP_SLICE))
 
     async def invoke(self, operation: str, /, **arguments: Any) -> Any:
         """Untyped escape hatch: ``call()`` for operation names known only at run time."""
@@ -654,6 +991,12 @@ class AsyncClient(_ClientBase):
                 yield item
 
     async def aclose(self) -> None:
+        """Close the client: later calls, and calls in flight, raise ``ClientClosedError``.
+
+        Closes the connection pool if this client made it (never one passed in, nor the
+        pool of the client a ``with_options()`` clone came from).
+        """
+        self._mark_closed()
         if self._owns_http:
             await self._http.aclose()
 
@@ -662,12 +1005,6 @@ class AsyncClient(_ClientBase):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-
-async def _asleep(seconds: float) -> None:
-    import asyncio  # here, not at the top: a sync-only program never pays for importing asyncio
-
-    await asyncio.sleep(seconds)
 
 
 async def _maybe_await(result: Any) -> None:

@@ -130,13 +130,38 @@ def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, A
     return obj
 
 
+#: Response headers that describe the wire form of a body, dropped when a kept response is
+#: rebuilt from its (decoded, scrubbed) text
+_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _pickle_state(exc: BaseException) -> dict[str, Any]:
+    """The state an error pickles with. A kept ``httpx.Response`` would pickle its raw body,
+    which the server may have filled with the token (an echo); it is rebuilt from the kept,
+    scrubbed attributes instead (status, redacted headers, ``text``, the redacted request)."""
+    state = dict(exc.__dict__)
+    response = state.get("response")
+    if isinstance(response, httpx.Response):
+        headers = {k: v for k, v in (state.get("headers") or {}).items() if k.lower() not in _WIRE_HEADERS}
+        try:
+            state["response"] = httpx.Response(
+                response.status_code,
+                headers=headers,
+                content=str(state.get("text") or "").encode("utf-8", "replace"),
+                request=state.get("request"),
+            )
+        except (httpx.HTTPError, ValueError, TypeError):  # pragma: no cover - built from our own values
+            state["response"] = None
+    return state
+
+
 class DynclientError(Exception):
     """Root of every error this package raises."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         # exceptions pickle as ``cls(*args)`` by default, which breaks for any __init__ with
         # another signature; rebuild from the instance's state instead
-        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+        return (_rebuild, (type(self), self.args, _pickle_state(self)))
 
     def __copy__(self) -> DynclientError:
         return _rebuild(type(self), self.args, dict(self.__dict__))  # type: ignore[return-value]
@@ -467,7 +492,7 @@ def _spec_reduce(self: APIError) -> tuple[Any, ...]:
     key = getattr(type(self), "_spec_key", None)
     if key is None:
         return DynclientError.__reduce__(self)
-    return (_rebuild_spec_error, (key, self.args, dict(self.__dict__)))
+    return (_rebuild_spec_error, (key, self.args, _pickle_state(self)))
 
 
 APIError.__reduce__ = _spec_reduce  # type: ignore[method-assign,assignment]

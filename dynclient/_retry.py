@@ -21,6 +21,12 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRAC
 DEFAULT_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 _SECONDS = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+#: A longer Retry-After value is not read at all (an HTTP-date is 29 characters).
+_MAX_RETRY_AFTER_CHARS = 64
+#: Transport errors that would repeat identically: the HTTP library refused to send the
+#: request (an invalid header, an unsupported scheme). Never retried (nor are decoding
+#: errors and redirect loops, which are not transport errors at all).
+_DETERMINISTIC = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
 
 
 @dataclass(frozen=True)
@@ -64,26 +70,32 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     """Seconds a ``Retry-After`` value asks for (delta-seconds or HTTP-date), or None if unusable.
 
     ``now`` is the wall-clock time (``time.time()``) to measure a date against.
+    Total over whatever a server sends: a negative, non-finite, overflowing or otherwise
+    unreadable value is None (the caller falls back to its own backoff), never an exception.
     """
-    if value is None:
+    if not isinstance(value, str) or len(value) > _MAX_RETRY_AFTER_CHARS:
         return None
     raw = value.strip()
     if _SECONDS.match(raw):
-        return float(raw)
+        seconds = float(raw)
+        return seconds if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # "-0000" and obsolete forms: HTTP dates are always UTC
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+        if when.tzinfo is None:  # "-0000" and obsolete forms: HTTP dates are always UTC
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        return None  # e.g. "Sun, 06 Nov 99999999999999999999 08:49:37 GMT"
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 class RetryState:
     """Tracks one logical call's attempts and decides the wait before the next, if any.
 
     ``attempt`` is the number of the attempt in flight (1-based); after a final failure it
-    is the number of attempts made.
+    is the number of attempts made. ``deadline`` (seconds, or None) bounds the whole call:
+    ``ends_at`` is when it passes (on ``clock``), ``remaining()`` what is left, and no retry
+    starts whose wait would end past it.
     """
 
     def __init__(
@@ -93,6 +105,7 @@ class RetryState:
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
         wall_clock: Callable[[], float] = time.time,
+        deadline: float | None = None,
     ) -> None:
         self.policy = policy
         self.attempt = 1
@@ -101,6 +114,15 @@ class RetryState:
         self._rng = rng
         self._wall_clock = wall_clock
         self._start = clock()
+        self.deadline = deadline
+        self.ends_at: float | None = None if deadline is None else self._start + deadline
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (negative once it passed; infinite without one)."""
+        return math.inf if self.ends_at is None else self.ends_at - self._clock()
+
+    def expired(self) -> bool:
+        return self.ends_at is not None and self._clock() >= self.ends_at
 
     def _backoff(self) -> float:
         base = min(self.policy.max_backoff, self.policy.backoff * 2.0 ** (self.attempt - 1))
@@ -109,7 +131,10 @@ class RetryState:
     def _allowed(self, wait: float) -> float | None:
         if not self._retryable_method or self.attempt >= self.policy.attempts:
             return None
-        if self._clock() - self._start + wait > self.policy.max_elapsed:
+        now = self._clock()
+        if now - self._start + wait > self.policy.max_elapsed:
+            return None
+        if self.ends_at is not None and now + wait >= self.ends_at:  # it could not finish in time
             return None
         self.attempt += 1
         return wait
@@ -127,9 +152,12 @@ class RetryState:
         """Seconds to wait before retrying after a failed exchange, or None to give up.
 
         Connection failures, dropped connections and timeouts are retried (idempotent
-        methods only, unless opted in); errors that would repeat identically, such as a
-        body that cannot be decoded or too many redirects, are not.
+        methods only, unless opted in); errors that would repeat identically are not: a
+        request the HTTP library refuses to send (``LocalProtocolError``, an unsupported
+        scheme), a body that cannot be decoded, too many redirects.
         """
         if not self.policy.retry_connection_errors or not isinstance(exc, httpx.TransportError):
+            return None
+        if isinstance(exc, _DETERMINISTIC):
             return None
         return self._allowed(self._backoff())

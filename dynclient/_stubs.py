@@ -182,10 +182,12 @@ class Group:
     async_class: str
     children: list[tuple[str, Group]] = field(default_factory=list)
     operations: list[OperationStub] = field(default_factory=list)
+    raw_class: str = ""  # the group's class under client.with_raw_response (sync, async)
+    araw_class: str = ""
 
 
 def _groups(ops: Sequence[OperationStub]) -> tuple[Group, list[Group]]:
-    root = Group((), "Client", "AsyncClient")
+    root = Group((), "Client", "AsyncClient", raw_class="_RawClient", araw_class="_AsyncRawClient")
     made: dict[tuple[str, ...], Group] = {(): root}
     for op in ops:
         node = root
@@ -194,7 +196,13 @@ def _groups(ops: Sequence[OperationStub]) -> tuple[Group, list[Group]]:
             child = made.get(key)
             if child is None:
                 stem = "__".join(key)
-                child = made[key] = Group(key, f"_{stem}_Group", f"_{stem}_AsyncGroup")
+                child = made[key] = Group(
+                    key,
+                    f"_{stem}_Group",
+                    f"_{stem}_AsyncGroup",
+                    raw_class=f"_{stem}_RawGroup",
+                    araw_class=f"_{stem}_AsyncRawGroup",
+                )
                 node.children.append((key[-1], child))
             node = child
         node.operations.append(op)
@@ -372,7 +380,18 @@ def render_stubs(spec: ApiSpec) -> dict[str, str]:
             "sync_class": g.sync_class,
             "async_class": g.async_class,
             "dotted": ".".join(g.path),
-            "children": [{"attr": a, "sync_class": c.sync_class, "async_class": c.async_class} for a, c in g.children],
+            "raw_class": g.raw_class,
+            "araw_class": g.araw_class,
+            "children": [
+                {
+                    "attr": a,
+                    "sync_class": c.sync_class,
+                    "async_class": c.async_class,
+                    "raw_class": c.raw_class,
+                    "araw_class": c.araw_class,
+                }
+                for a, c in g.children
+            ],
             "operations": [by_name[o.name] for o in g.operations],
         }
 
@@ -450,7 +469,11 @@ def _class_key(key: str) -> bool:
 
 def _check_member_names(spec: ApiSpec, root: Group, groups: Sequence[Group], exported: set[str]) -> None:
     """Group and method names must not hide a name the stub's annotations use."""
-    taken = ROOTS | exported | {g.sync_class for g in groups} | {g.async_class for g in groups}
+    taken = (
+        ROOTS
+        | exported
+        | {c for g in (root, *groups) for c in (g.sync_class, g.async_class, g.raw_class, g.araw_class)}
+    )
     for op in spec.operations:
         for name in (*op.group, op.method_name):
             if name in taken or keyword.iskeyword(name):

@@ -3,7 +3,8 @@
 Stdlib only (``http.server`` in a thread). Each route is ``(METHOD, path)`` mapped to a
 handler ``(Seen) -> Reply``, or to a list of replies served in order (the last repeats).
 Every request is recorded in ``server.seen``. A reply can delay (a hang, cut short when the
-server stops), or drop the connection half way through its body.
+server stops), drop the connection half way through its body, trickle its body one byte at a
+time, or be raw bytes written as they are (any status line, headers and body, even broken ones).
 
     with LocalServer() as srv:
         srv.script("GET", "/v1/customers/x", [Reply(503), Reply(503), Reply(200, json={...})])
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +35,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (cut short when the server stops)
     drop: bool = False  # send the headers and half the body, then close the connection
+    trickle: float = 0.0  # send the body (a raw reply: all of it) one byte at a time, this many seconds apart
+    raw: bytes | None = None  # written verbatim as the whole answer (status line on), then the connection closes
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,11 @@ class _Script:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # the default 5 drops concurrent connects (1 s SYN retransmits)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], OSError):  # a client that hung up: often the point of a test
+            return
+        super().handle_error(request, client_address)
 
 
 class LocalServer:
@@ -147,6 +156,17 @@ class LocalServer:
         if reply.delay and self.stopping.wait(reply.delay):
             h.close_connection = True
             return
+        if reply.raw is not None:
+            h.close_connection = True
+            with contextlib.suppress(OSError):
+                step = 1 if reply.trickle else len(reply.raw) or 1
+                for i in range(0, len(reply.raw), step):  # a raw reply trickles whole: status line on
+                    h.wfile.write(reply.raw[i : i + step])
+                    h.wfile.flush()
+                    if reply.trickle and self.stopping.wait(reply.trickle):
+                        break
+                h.connection.shutdown(socket.SHUT_RDWR)
+            return
         payload = json.dumps(reply.json).encode() if reply.json is not None else reply.body
         h.send_response(reply.status)
         headers = {"Content-Type": "application/json"} if reply.json is not None else {}
@@ -164,5 +184,17 @@ class LocalServer:
             return
         h.send_header("Content-Length", str(len(payload)))
         h.end_headers()
-        if h.command != "HEAD":
+        if h.command == "HEAD":
+            return
+        if reply.trickle:
+            h.wfile.flush()
+            with contextlib.suppress(OSError):  # the client may give up (deadline) half way
+                for i in range(len(payload)):
+                    h.wfile.write(payload[i : i + 1])
+                    h.wfile.flush()
+                    if self.stopping.wait(reply.trickle):
+                        break
+            h.close_connection = True
+            return
+        with contextlib.suppress(OSError):  # a client may stop reading (max_response_bytes)
             h.wfile.write(payload)

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import settings
+from _server import LocalServer
 
 import dynclient
 
@@ -27,12 +27,6 @@ POLAR_OLD = SHARED / "polar-openapi" / "polar-2026-07-21.openapi.json"
 TOKEN = "polar_oat_SECRET-token-0123456789"
 
 Handler = Callable[[httpx.Request], httpx.Response]
-
-# Property-based tests run with a fixed seed in CI ("ci"); DYNCLIENT_HYPOTHESIS_PROFILE=long
-# explores ten times as many random examples. Settings a test states itself still win.
-settings.register_profile("ci", derandomize=True, database=None, deadline=None)
-settings.register_profile("long", max_examples=1000, database=None, deadline=None)
-settings.load_profile(os.environ.get("DYNCLIENT_HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
@@ -133,3 +127,25 @@ def make_api(kind: str) -> Iterator[Callable[..., Api]]:
         else:
             api.client._http.close()
     loop.close()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    """A real HTTP server on 127.0.0.1 (tests/_server.py), stopped after the test."""
+    with LocalServer() as srv:
+        yield srv
+
+
+# -- Hypothesis profiles (property suites) ----------------------------------------------------------
+# CI runs every property suite with a fixed seed and its documented example count ("ci", the
+# default). DYNCLIENT_HYPOTHESIS_PROFILE=long runs 20 times as many examples from a random seed.
+from hypothesis import HealthCheck  # noqa: E402 - kept with the block it serves
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile(
+    "ci", max_examples=500, derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+_hypothesis_settings.register_profile(
+    "long", max_examples=10_000, derandomize=False, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+_hypothesis_settings.load_profile(os.environ.get("DYNCLIENT_HYPOTHESIS_PROFILE", "ci"))

@@ -42,6 +42,12 @@ def misuse(client: dynclient.Client, customer: Customer) -> None:
     print(body, update)
     if customer["type"] == "individual":
         _ = customer["members"]  # E: no such key on either customer type
+    _ = client.with_raw_response.customers.get(id=CUSTOMER_ID)["id"]  # E: a RawResponse is not the parsed value
+    _ = client.with_raw_response.call("customers_get", id=CUSTOMER_ID).parsed["nickname"]  # E: parsed is typed
+    client.with_raw_response.customers.lst()  # E: misspelt method on the raw facade
+    client.with_raw_response.call("customers_get", identifier=CUSTOMER_ID)  # E: wrong parameter name, raw call
+    _ = client.with_raw_response.customers.delete(id=CUSTOMER_ID).parsed["id"]  # E: raw delete parses to None
+    client.with_options(deadline="soon")  # E: a deadline is a number of seconds
     _ = client.invoke("anything_at_all", whatever=1)  # the escape hatch is untyped on purpose
 
 

@@ -163,6 +163,25 @@ def exercise(client: dynclient.Client) -> list[str]:
         assert isinstance(exc, dynclient.APIError)
         seen.append(f"not found {exc.status_code}")
     assert_type(client.build_request("customers_get", id=CUSTOMER_ID), httpx.Request)
+    # raw responses: the same calls, the parsed value with the HTTP facts around it
+    raw = client.with_raw_response
+    got_raw = raw.customers.get(id=CUSTOMER_ID)
+    assert_type(got_raw, dynclient.RawResponse[Customer])
+    assert_type(got_raw.parsed, Customer)
+    assert_type(got_raw.status_code, int)
+    assert_type(got_raw.headers, httpx.Headers)
+    assert_type(got_raw.api_version, str | None)
+    assert_type(got_raw.elapsed, datetime.timedelta)
+    assert_type(got_raw.http_response, httpx.Response)
+    assert_type(raw.call("customers_list", limit=1), dynclient.RawResponse[ListResource_Customer_])
+    assert_type(raw.customers.delete(id=CUSTOMER_ID).parsed, None)
+    assert_type(raw.call("customers_export").parsed, str)
+    seen.append(f"raw {got_raw.status_code} {describe(got_raw.parsed)}")
+    # limits: an overall deadline per call and a cap on the decoded response size
+    bounded = client.with_options(deadline=5.0, max_response_bytes=1_000_000)
+    assert_type(bounded.deadline, float | None)
+    assert_type(bounded.max_response_bytes, int)
+    assert_type(bounded.closed, bool)
     return seen
 
 
@@ -174,6 +193,9 @@ async def exercise_async(client: dynclient.AsyncClient) -> list[str]:
     assert_type(await client.customers.delete(id=CUSTOMER_ID), None)
     items = [item async for item in client.paginate("customers_list")]
     assert_type(items, list[Customer])
+    raw = await client.with_raw_response.customers.get_state(id=CUSTOMER_ID)
+    assert_type(raw, dynclient.RawResponse[CustomerState])
+    assert_type(await client.with_raw_response.call("customers_delete", id=CUSTOMER_ID), dynclient.RawResponse[None])
     return [describe(got), *(describe(i) for i in items)]
 
 
