@@ -9,7 +9,6 @@ call hooks.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import inspect
 import logging
 import os
@@ -24,7 +23,7 @@ import httpx
 from ._errors import (
     ConfigurationError,
     DynclientError,
-    FieldError,
+    InvalidTokenError,
     RequestTimeout,
     ResponseValidationWarning,
     SpecError,
@@ -35,6 +34,8 @@ from ._ir import ApiSpec, Operation, Server
 from ._operation import ErrorClasses, PreparedOperation, SpecRuntime, ValidateMode, runtime_for
 from ._pagination import PageCursor
 from ._retry import RetryPolicy, RetryState
+from ._secrets import ScrubFilter, clip, scrub, scrub_value, token_problem
+from ._secrets import Secret as _Secret
 from ._spec import SpecSource, load_spec
 from ._validation import Engine
 
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("dynclient")
+logger.addFilter(ScrubFilter())  # no log line of ours carries a token, whatever it quotes
 
 #: 30 s overall, 10 s to connect: finite, so a silent server can never hang a call.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -64,23 +66,6 @@ _BEARER_TYPES = frozenset({"oauth2", "openIdConnect"})
 _DATED_VERSION = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 _Self = TypeVar("_Self", bound="_ClientBase")
 _E = TypeVar("_E", bound=BaseException)
-
-
-class _Secret:
-    """Holds the token; its repr and str never show it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<redacted>"
-
-    __str__ = __repr__
 
 
 class _Unset:
@@ -150,8 +135,7 @@ class _ClientBase:
         self.errors: ErrorClasses = self._runtime.errors
         self.server: Server = _pick_server(self.operations.servers, server)
         self.base_url: str = (base_url or self.server.url).rstrip("/")
-        token = access_token if access_token is not None else os.environ.get(token_env)
-        self._token = _Secret(token) if token else None
+        self._token = _token_secret(access_token, token_env)
         self._timeout: Any = _UNSET if timeout is _UNSET else timeout
         self.validate_responses: ValidateMode = validate_responses
         self.retry: RetryPolicy = retry if retry is not None else RetryPolicy()
@@ -282,10 +266,9 @@ class _ClientBase:
 
     # -- the attempt loop's shared decisions ------------------------------------------------
     def _scrub(self, text: str) -> str:
-        """``text`` with the token value replaced, wherever it turns up (headers, echoed bodies)."""
-        if self._token is not None and self._token.reveal() in text:
-            return text.replace(self._token.reveal(), "[redacted]")
-        return text
+        """``text`` with every token value replaced, wherever it turns up (headers, echoed
+        bodies), escaped forms included (``_secrets.scrub``)."""
+        return scrub(text)
 
     def _log_request(self, op: str, request: httpx.Request, attempt: int) -> None:
         if logger.isEnabledFor(logging.DEBUG):
@@ -299,7 +282,7 @@ class _ClientBase:
                 headers,
             )
             if self._log_bodies and request.content:
-                logger.debug("request body %s: %s", op, self._scrub(request.content[:4096].decode("utf-8", "replace")))
+                logger.debug("request body %s: %s", op, _logged_body(request.content))
 
     def _on_transport_error(self, op: str, request: httpx.Request, state: RetryState, exc: httpx.RequestError) -> float:
         """Seconds to wait before retrying, or raise the wrapped error."""
@@ -339,7 +322,7 @@ class _ClientBase:
             f" retry in {wait:.2f}s" if wait is not None else "",
         )
         if self._log_bodies and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("response body %s: %s", op, self._scrub(response.text[:4096]))
+            logger.debug("response body %s: %s", op, _logged_body(response.content))
         return wait
 
     def _finish(self, prep: PreparedOperation, response: httpx.Response, attempts: int) -> Any:
@@ -356,16 +339,13 @@ class _ClientBase:
         return value
 
     def _scrubbed(self, exc: _E) -> _E:
-        """``exc`` with the token removed from its message and kept values (a server may echo it)."""
-        if self._token is None:
-            return exc
-        secret = self._token.reveal()
-        if secret in str(exc):
-            exc.args = tuple(_scrub_value(a, secret) for a in exc.args)
-        for name in ("body", "text", "errors", "message"):
-            kept = getattr(exc, name, None)
-            if kept is not None and secret in repr(kept):
-                setattr(exc, name, _scrub_value(kept, secret))
+        """``exc`` with every token removed from its message and kept values (a server may echo
+        it, escaped or not; a caller may pass it as an argument)."""
+        exc.args = _scrub_value(exc.args)
+        for name, kept in list(vars(exc).items()):
+            clean = _scrub_value(kept)
+            if clean is not kept:
+                setattr(exc, name, clean)
         return exc
 
     # -- groups -------------------------------------------------------------------------
@@ -398,19 +378,42 @@ class _ClientBase:
             setattr(target, op.method_name, method)
 
 
-def _scrub_value(value: Any, secret: str) -> Any:
-    """A copy of ``value`` (str, list, tuple, dict, FieldError) with ``secret`` replaced."""
-    if isinstance(value, str):
-        return value.replace(secret, "[redacted]")
-    if isinstance(value, FieldError):
-        return dataclasses.replace(
-            value, location=_scrub_value(value.location, secret), message=_scrub_value(value.message, secret)
+def _scrub_value(value: Any) -> Any:
+    """``value`` (text, containers, ``FieldError``, an ``httpx.Request``) with every token
+    scrubbed; the same object when there was nothing to scrub."""
+    if isinstance(value, httpx.Request):
+        url = str(value.url)
+        clean = scrub(url)
+        return value if clean == url else httpx.Request(value.method, clean, headers=value.headers)
+    return scrub_value(value)
+
+
+def _token_secret(access_token: Any, token_env: str) -> _Secret | None:
+    """The token (from ``access_token``, else the environment), or None; InvalidTokenError
+    for one that cannot be sent. The error never contains the token, whole or in part."""
+    source = "access_token" if access_token is not None else f"${token_env}"
+    token = access_token if access_token is not None else os.environ.get(token_env)
+    if not token:
+        return None
+    if not isinstance(token, str):
+        raise InvalidTokenError(f"the access token ({source}) must be a str, not {type(token).__name__}")
+    problem = token_problem(token)
+    if problem is not None:
+        raise InvalidTokenError(
+            f"the access token ({source}) {problem}: a token must be visible ASCII characters only "
+            "(strip it, or check where it was read from)"
         )
-    if isinstance(value, list | tuple):
-        return type(value)(_scrub_value(v, secret) for v in value)
-    if isinstance(value, dict):
-        return {_scrub_value(k, secret): _scrub_value(v, secret) for k, v in value.items()}
-    return value
+    return _Secret(token)
+
+
+#: Characters of a request or response body shown in the DEBUG log (``log_bodies=True``).
+LOGGED_BODY_LIMIT = 4096
+
+
+def _logged_body(content: bytes) -> str:
+    """The start of a body for the log: scrubbed whole (up to a margin past the limit), then cut."""
+    window = content[: 2 * LOGGED_BODY_LIMIT + 4096]
+    return clip(window.decode("utf-8", "replace"), LOGGED_BODY_LIMIT)
 
 
 def _reject_awaitable(result: Any, hook: Any) -> None:
