@@ -7,11 +7,53 @@ cookie ``form``. Unsupported styles are refused when the spec is loaded.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
-__all__ = ["form_body", "json_body", "path_value", "query_pairs", "scalar", "simple_value"]
+__all__ = [
+    "cookie_value_problem",
+    "form_body",
+    "header_value_problem",
+    "json_body",
+    "path_value",
+    "query_pairs",
+    "scalar",
+    "simple_value",
+]
+
+# RFC 9110 field-value: visible ASCII, space and tab (obs-text, bytes >= 0x80, is refused too:
+# httpx sends header values as ASCII, and their meaning would depend on the server)
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+# RFC 6265 cookie-octet: visible ASCII except DQUOTE, comma, semicolon and backslash
+_COOKIE_VALUE = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*")
+
+
+def header_value_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a header value as is (CR, LF, NUL, control or non-ASCII
+    characters; leading or trailing whitespace, which a server drops), or None."""
+    if _HEADER_VALUE.fullmatch(text) is None:
+        bad = next(c for c in text if _HEADER_VALUE.fullmatch(c) is None)
+        what = "a non-ASCII character" if not bad.isascii() else f"the control character {bad!r}"
+        return f"contains {what}, which a header value cannot carry (CR and LF would end the header)"
+    if text != text.strip(" \t"):
+        return "starts or ends with whitespace, which the server would drop"
+    return None
+
+
+def cookie_value_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a cookie value as is, or None. Cookie values are RFC 6265
+    cookie-octets: visible ASCII except ``"``, ``,``, ``;`` and ``\\`` (``abc; admin=true``
+    would be a second cookie). Nothing is encoded on the caller's behalf: encode it yourself,
+    in the way the server decodes it."""
+    if _COOKIE_VALUE.fullmatch(text) is None:
+        bad = next(c for c in text if _COOKIE_VALUE.fullmatch(c) is None)
+        return (
+            f"contains {bad!r}, which a cookie value cannot carry (RFC 6265 cookie-octets: visible ASCII "
+            'except space, ", comma, ; and \\)'
+        )
+    return None
 
 
 def scalar(value: Any) -> str:
@@ -25,7 +67,7 @@ def scalar(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value)) if abs(value) < 2**53 else repr(value)
     if isinstance(value, (dict, list, tuple)):
-        raise TypeError(f"cannot serialize nested value {value!r} here")
+        raise TypeError(f"a nested {'object' if isinstance(value, dict) else 'array'} cannot be serialized here")
     return str(value)
 
 
