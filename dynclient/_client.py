@@ -9,6 +9,7 @@ call hooks.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import logging
 import os
@@ -26,11 +27,11 @@ from ._errors import (
     InvalidTokenError,
     RequestTimeout,
     ResponseValidationWarning,
-    SpecError,
     TransportError,
     redact_headers,
 )
 from ._ir import ApiSpec, Operation, Server
+from ._names import CLIENT_ATTRIBUTES, check_member_names
 from ._operation import ErrorClasses, PreparedOperation, SpecRuntime, ValidateMode, runtime_for
 from ._pagination import PageCursor
 from ._retry import RetryPolicy, RetryState
@@ -353,29 +354,29 @@ class _ClientBase:
         raise NotImplementedError
 
     def _attach_groups(self) -> None:
-        reserved = set(dir(type(self)))
+        # no spec name may shadow a member of the client (the rule: _names); the attributes
+        # this instance holds count too, except the groups and methods attached here before
+        # (a with_options() clone re-attaches fresh ones)
+        own = vars(self).keys() - getattr(self, "_spec_members", frozenset())
+        check_member_names(self.operations, client_member_names() | own)
         made: dict[tuple[str, ...], OperationGroup] = {}
+        top: set[str] = set()
         for op in self.operations:
             target: Any = self
+            top.add(op.group[0] if op.group else op.method_name)
             for i, segment in enumerate(op.group):
-                if i == 0 and segment in reserved:
-                    raise SpecError(
-                        f"group {segment!r} of {op.name!r} clashes with a client attribute; use call()",
-                        op.pointer,
-                    )
                 key = op.group[: i + 1]
                 node = made.get(key)
                 if node is None:  # fresh groups each time: a with_options() clone never shares them
                     node = made[key] = OperationGroup(key)
                     setattr(target, segment, node)
                 target = node
-            if target is self and op.method_name in reserved:
-                raise SpecError(f"operation {op.name!r} clashes with a client attribute; use call()", op.pointer)
             method = self._make_method(op)
             method.__name__ = op.method_name
             method.__qualname__ = ".".join((*op.group, op.method_name))
             method.__doc__, method.__signature__ = self._runtime.described(op)  # type: ignore[attr-defined]
             setattr(target, op.method_name, method)
+        self._spec_members = frozenset(top)
 
 
 def _scrub_value(value: Any) -> Any:
@@ -588,3 +589,11 @@ async def _asleep(seconds: float) -> None:
 async def _maybe_await(result: Any) -> None:
     if inspect.isawaitable(result):
         await result
+
+
+@functools.cache
+def client_member_names() -> frozenset[str]:
+    """Every name a client has of its own (both kinds): what no spec name may shadow
+    (``_names``). Methods and properties from ``dir()``, instance attributes from
+    ``_names.CLIENT_ATTRIBUTES``; private names are refused by their ``_`` anyway."""
+    return frozenset(dir(Client)) | frozenset(dir(AsyncClient)) | CLIENT_ATTRIBUTES

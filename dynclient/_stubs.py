@@ -35,9 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from ._build import identifier
+from ._client import client_member_names
 from ._document import escape_pointer_token
 from ._errors import SpecError
 from ._ir import ApiSpec, Operation
+from ._names import check_member_names, is_keyword_parameter
 from ._stubtypes import ANY, ROOTS, TOKEN, Definition, Field, SchemaTypes, pystr, union
 
 __all__ = ["STUB_FILES", "render_stubs", "schema_type_names", "write_stubs"]
@@ -84,10 +86,7 @@ class OperationStub:
 
 
 def _needs_kwargs_typeddict(arguments: Sequence[Argument]) -> bool:
-    return any(
-        not a.name.isidentifier() or keyword.iskeyword(a.name) or a.name in {"self", "operation", "max_pages"}
-        for a in arguments
-    )
+    return not all(is_keyword_parameter(a.name) for a in arguments)  # the rule: _names
 
 
 def _arguments_typeddict(types: SchemaTypes, op: Operation, arguments: Sequence[Argument]) -> str:
@@ -389,7 +388,9 @@ def _class_key(key: str) -> bool:
 
 
 def _check_member_names(spec: ApiSpec, root: Group, groups: Sequence[Group], exported: set[str]) -> None:
-    """Group and method names must not hide a name the stub's annotations use."""
+    """The runtime's rule (``_names``: no spec name shadows a client member), then the
+    stub's own: group and method names must not hide a name the stub's annotations use."""
+    check_member_names(spec.operations, client_member_names())
     taken = ROOTS | exported | {g.sync_class for g in groups} | {g.async_class for g in groups}
     for op in spec.operations:
         for name in (*op.group, op.method_name):
