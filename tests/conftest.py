@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,3 +124,27 @@ def make_api(kind: str) -> Iterator[Callable[..., Api]]:
         else:
             api.client._http.close()
     loop.close()
+
+
+# -- Hypothesis profiles ----------------------------------------------------------------------------
+# CI runs the property suites with a fixed seed (derandomize) and at least 500 examples each;
+# DYNCLIENT_HYPOTHESIS_PROFILE=long runs them with fresh randomness and 20,000 examples.
+from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile(
+    "ci",
+    max_examples=500,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large],
+)
+_hypothesis_settings.register_profile(
+    "long",
+    max_examples=20_000,
+    derandomize=False,
+    deadline=None,
+    suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large],
+)
+_hypothesis_settings.load_profile(os.environ.get("DYNCLIENT_HYPOTHESIS_PROFILE", "ci"))
