@@ -1,21 +1,27 @@
 """Per-call cost of turning arguments into request parts (convert, validate, serialize).
 
-    python -m bench.arguments            # ~10 s; prints a table
-    python -m bench.arguments --quick    # a few thousand calls, for a smoke check
+    python -m bench.arguments                    # ~10 s; prints a table
+    python -m bench.arguments --quick            # a few thousand calls, for a smoke check
+    python -m bench.arguments --compare DIR      # before/after: DIR holds another dynclient
+                                                 # (e.g. git archive <commit> dynclient specs | tar -x -C DIR)
 
 Measures ``PreparedOperation.parts()`` (everything dynclient does to arguments before httpx
 builds the request: the strict JSON conversion, one validation, serialization) and
 ``Client.build_request()`` (the same plus httpx's ``Request``) for the common calls: a
 path id, a few query arguments, a customer body. In the same run, a reference row times
 ``json.dumps`` of the same body, so the figures can be read as ratios on any machine.
-Medians of blocks of 200 calls.
+Medians of blocks of 200 calls. ``--compare`` runs this checkout and the one in DIR in
+alternating child processes (rounds interleaved, so load on a shared machine hits both) and
+reports the median of each and their ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +30,8 @@ from typing import Any
 
 if __package__ in (None, ""):  # run as a script (python bench/arguments.py)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if os.environ.get("DYNCLIENT_BENCH_PATH"):  # --compare: measure the dynclient found there
+    sys.path.insert(0, os.environ["DYNCLIENT_BENCH_PATH"])
 
 import dynclient
 from bench import payloads
@@ -69,11 +77,46 @@ def run(blocks: int) -> list[tuple[str, float, float, float]]:
     return rows
 
 
+def compare(other: str, rounds: int) -> None:
+    """Alternate child runs of this checkout and of ``other``; print medians and ratios."""
+    root = Path(__file__).resolve().parent.parent
+    figures: dict[str, dict[str, list[float]]] = {"before": {}, "after": {}}
+    for _ in range(rounds):
+        for label, path in (("before", other), ("after", "")):
+            env = {**os.environ, "DYNCLIENT_BENCH_PATH": path}
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.arguments", "--json", "--blocks", "15"],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            for row_label, parts_us in json.loads(out).items():
+                figures[label].setdefault(row_label, []).append(parts_us)
+    print(f"| arguments of | before parts() us | after parts() us | after / before | ({rounds} rounds) |")
+    print("|---|---:|---:|---:|---|")
+    for row_label in figures["after"]:
+        before = statistics.median(figures["before"][row_label])
+        after = statistics.median(figures["after"][row_label])
+        print(f"| {row_label} | {before:.1f} | {after:.1f} | {after / before:.2f}x | |")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few iterations (a smoke check)")
+    parser.add_argument("--blocks", type=int, default=60, help="blocks of 200 calls per figure (default: 60)")
+    parser.add_argument("--json", action="store_true", help="print {row: parts() us} as JSON")
+    parser.add_argument("--compare", metavar="DIR", help="before/after against the dynclient in DIR")
+    parser.add_argument("--rounds", type=int, default=8, help="alternating rounds for --compare (default: 8)")
     args = parser.parse_args(argv)
-    rows = run(5 if args.quick else 60)
+    if args.compare:
+        compare(args.compare, args.rounds)
+        return 0
+    rows = run(5 if args.quick else args.blocks)
+    if args.json:
+        print(json.dumps({label: parts for label, parts, _built, _ratio in rows}))
+        return 0
     print("| arguments of | parts() us | build_request() us | parts() / json.dumps |")
     print("|---|---:|---:|---:|")
     for label, parts, built, ratio in rows:

@@ -227,7 +227,10 @@ class PreparedOperation:
                 continue
             p = self._params[name]
             if p.location == "query":
-                query.extend(self._serialized(name, value, errors))
+                try:
+                    query.extend(query_pairs(name, p.style, value))
+                except (TypeError, ValueError) as exc:  # nested values the style cannot carry
+                    errors.append(self._style_error(name, exc))
             elif p.location == "header":
                 text = self._serialized(name, value, errors)
                 problem = header_value_problem(text)
@@ -265,20 +268,18 @@ class PreparedOperation:
             headers["Accept"] = self._accept
         return RequestParts(self.op.http_method, path, query, headers, content)
 
-    def _serialized(self, name: str, value: Any, errors: list[FieldError]) -> Any:
-        """``value`` of parameter ``name`` in its location's style (a str; query: pairs)."""
+    def _serialized(self, name: str, value: Any, errors: list[FieldError]) -> str:
+        """``value`` of path or header parameter ``name`` in its style."""
         p = self._params[name]
         try:
-            if p.location == "query":
-                return query_pairs(name, p.style, value)
-            if p.location == "path":
-                return path_value(value, p.explode)
-            return simple_value(value, p.explode)
-        except (TypeError, ValueError) as exc:  # nested values a style cannot carry
-            errors.append(
-                self._field_error(name, (), f"cannot be serialized ({p.location}, {p.style}): {exc}", "style")
-            )
-            return [] if p.location == "query" else ""
+            return path_value(value, p.explode) if p.location == "path" else simple_value(value, p.explode)
+        except (TypeError, ValueError) as exc:  # nested values the style cannot carry
+            errors.append(self._style_error(name, exc))
+            return ""
+
+    def _style_error(self, name: str, exc: Exception) -> FieldError:
+        p = self._params[name]
+        return self._field_error(name, (), f"cannot be serialized ({p.location}, {p.style}): {exc}", "style")
 
     def _check_target_length(
         self, values: Mapping[str, Any], path: str, query: list[tuple[str, str]], errors: list[FieldError]

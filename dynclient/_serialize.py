@@ -1,5 +1,8 @@
 """Parameter serialization per OpenAPI style/explode, value-driven and validated beforehand.
 
+Values arrive as plain JSON (``None``, ``bool``, ``int``, finite ``float``, ``str``, ``list``,
+``dict`` with ``str`` keys), converted once by ``_values``: dispatch is on exact types.
+
 Supported: path ``simple``; query ``form`` (explode) and ``deepObject``; header ``simple``;
 cookie ``form``. Unsupported styles are refused when the spec is loaded.
 """
@@ -8,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -57,38 +59,42 @@ def cookie_value_problem(text: str) -> str | None:
 
 
 def scalar(value: Any) -> str:
-    """One primitive as it appears in a URL or header: booleans as ``true``/``false``."""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
+    """One primitive as it appears in a URL or header: booleans as ``true``/``false``,
+    numbers as JSON writes them."""
+    t = type(value)
+    if t is str:
+        return value  # type: ignore[no-any-return]
+    if t is bool:
+        return "true" if value else "false"
+    if t is int:
+        return int.__repr__(value)
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value)) if abs(value) < 2**53 else repr(value)
-    if isinstance(value, (dict, list, tuple)):
-        raise TypeError(f"a nested {'object' if isinstance(value, dict) else 'array'} cannot be serialized here")
-    return str(value)
+    if t is float:
+        return float.__repr__(value)  # finite and not integer-valued (see _values)
+    if t is dict or t is list:
+        raise TypeError(f"a nested {'object' if t is dict else 'array'} cannot be serialized here")
+    raise TypeError(f"{t.__name__} is not a plain JSON value")  # pragma: no cover - converted before
 
 
 def simple_value(value: Any, explode: bool) -> str:
     """``simple`` style (unencoded): arrays comma-joined, objects as k,v or k=v pairs."""
-    if isinstance(value, Mapping):
+    t = type(value)
+    if t is dict:
         sep = "=" if explode else ","
         return ",".join(f"{k}{sep}{scalar(v)}" for k, v in value.items())
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if t is list:
         return ",".join(scalar(v) for v in value)
     return scalar(value)
 
 
 def path_value(value: Any, explode: bool) -> str:
     """A path value, percent-encoded so ``/``, ``?``, ``#`` and dot-segments cannot change the path."""
-    if isinstance(value, Mapping) or (isinstance(value, Sequence) and not isinstance(value, str)):
-        items = value.items() if isinstance(value, Mapping) else [(None, v) for v in value]
+    t = type(value)
+    if t is dict or t is list:
+        items = value.items() if t is dict else [(None, v) for v in value]
         sep = "=" if explode else ","
-        parts = [
-            (f"{quote(str(k), safe='')}{sep}" if k is not None else "") + quote(scalar(v), safe="") for k, v in items
-        ]
+        parts = [(f"{quote(k, safe='')}{sep}" if k is not None else "") + quote(scalar(v), safe="") for k, v in items]
         encoded = ",".join(parts)
     else:
         encoded = quote(scalar(value), safe="")
@@ -99,28 +105,29 @@ def path_value(value: Any, explode: bool) -> str:
 
 def query_pairs(name: str, style: str, value: Any) -> list[tuple[str, str]]:
     """``form`` explode: arrays as repeated keys, objects as their own keys; ``deepObject``: ``name[key]``."""
+    t = type(value)
     if style == "deepObject":
-        if not isinstance(value, Mapping):
-            raise TypeError(f"deepObject parameter {name!r} needs an object, got {type(value).__name__}")
+        if t is not dict:
+            raise TypeError(f"a deepObject parameter needs an object, got {'an array' if t is list else t.__name__}")
         pairs: list[tuple[str, str]] = []
         for key, item in value.items():
-            if isinstance(item, Sequence) and not isinstance(item, str):
+            if type(item) is list:
                 pairs.extend((f"{name}[{key}]", scalar(v)) for v in item)
             else:
                 pairs.append((f"{name}[{key}]", scalar(item)))
         return pairs
-    if isinstance(value, Mapping):
-        return [(str(k), scalar(v)) for k, v in value.items()]
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if t is list:
         return [(name, scalar(v)) for v in value]
+    if t is dict:
+        return [(k, scalar(v)) for k, v in value.items()]
     return [(name, scalar(value))]
 
 
 def form_body(value: Any) -> bytes:
     """An ``application/x-www-form-urlencoded`` body: object keys, arrays as repeated keys."""
-    if not isinstance(value, Mapping):
+    if type(value) is not dict:
         raise TypeError("a form body must be an object")
-    pairs = [pair for key, item in value.items() if item is not None for pair in query_pairs(str(key), "form", item)]
+    pairs = [pair for key, item in value.items() if item is not None for pair in query_pairs(key, "form", item)]
     return urlencode(pairs).encode("ascii")
 
 

@@ -77,7 +77,52 @@ def to_json(value: Any, problems: list[Problem], path: tuple[str | int, ...] = (
         return value if value.bit_length() <= MAX_INT_BITS else _int_problem(problems, path)
     if value is None or t is bool:
         return value
-    return _convert(value, problems, path, 0)
+    if _is_plain(value, 0):  # the common case: nothing to convert, nothing copied
+        return value
+    return _convert(value, problems, path, 0)  # something to convert or to refuse: keeps paths
+
+
+def _is_plain(value: Any, depth: int) -> bool:
+    """Whether ``value`` already is what ``_convert`` would make of it (exact types only,
+    valid, depth-bounded): a check without copies or paths, for the common case."""
+    t = type(value)
+    if t is dict:
+        if depth >= MAX_DEPTH:
+            return False
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or _valid_unicode(key)):
+                return False
+            it = type(item)
+            if it is str:
+                if not (item.isascii() or _valid_unicode(item)):
+                    return False
+            elif it is int:
+                if item.bit_length() > MAX_INT_BITS:
+                    return False
+            elif not (item is None or it is bool or _is_plain(item, depth + 1)):
+                return False
+        return True
+    if t is list:
+        if depth >= MAX_DEPTH:
+            return False
+        for item in value:
+            it = type(item)
+            if it is str:
+                if not (item.isascii() or _valid_unicode(item)):
+                    return False
+            elif it is int:
+                if item.bit_length() > MAX_INT_BITS:
+                    return False
+            elif not (item is None or it is bool or _is_plain(item, depth + 1)):
+                return False
+        return True
+    if t is float:
+        return math.isfinite(value) and not value.is_integer()
+    if t is str:
+        return bool(value.isascii() or _valid_unicode(value))
+    if t is int:
+        return bool(value.bit_length() <= MAX_INT_BITS)
+    return value is None or t is bool
 
 
 def _convert(value: Any, problems: list[Problem], path: tuple[str | int, ...], depth: int) -> Any:
