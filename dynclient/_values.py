@@ -34,6 +34,7 @@ caller names the argument. Nothing here raises.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -70,13 +71,6 @@ _ALLOWED = "None, bool, int, float, str, Decimal, list, tuple or dict"
 
 def to_json(value: Any, problems: list[Problem], path: tuple[str | int, ...] = ()) -> Any:
     """``value`` as a plain JSON value, or ``INVALID`` with ``problems`` appended."""
-    t = type(value)
-    if t is str:
-        return value if value.isascii() or _valid_unicode(value) else _text_problem(value, problems, path)
-    if t is int:
-        return value if value.bit_length() <= MAX_INT_BITS else _int_problem(problems, path)
-    if value is None or t is bool:
-        return value
     if _is_plain(value, 0):  # the common case: nothing to convert, nothing copied
         return value
     return _convert(value, problems, path, 0)  # something to convert or to refuse: keeps paths
@@ -87,35 +81,9 @@ def _is_plain(value: Any, depth: int) -> bool:
     valid, depth-bounded): a check without copies or paths, for the common case."""
     t = type(value)
     if t is dict:
-        if depth >= MAX_DEPTH:
-            return False
-        for key, item in value.items():
-            if type(key) is not str or not (key.isascii() or _valid_unicode(key)):
-                return False
-            it = type(item)
-            if it is str:
-                if not (item.isascii() or _valid_unicode(item)):
-                    return False
-            elif it is int:
-                if item.bit_length() > MAX_INT_BITS:
-                    return False
-            elif not (item is None or it is bool or _is_plain(item, depth + 1)):
-                return False
-        return True
+        return depth < MAX_DEPTH and _plain_keys(value) and _plain_items(value.values(), depth)
     if t is list:
-        if depth >= MAX_DEPTH:
-            return False
-        for item in value:
-            it = type(item)
-            if it is str:
-                if not (item.isascii() or _valid_unicode(item)):
-                    return False
-            elif it is int:
-                if item.bit_length() > MAX_INT_BITS:
-                    return False
-            elif not (item is None or it is bool or _is_plain(item, depth + 1)):
-                return False
-        return True
+        return depth < MAX_DEPTH and _plain_items(value, depth)
     if t is float:
         return math.isfinite(value) and not value.is_integer()
     if t is str:
@@ -123,6 +91,24 @@ def _is_plain(value: Any, depth: int) -> bool:
     if t is int:
         return bool(value.bit_length() <= MAX_INT_BITS)
     return value is None or t is bool
+
+
+def _plain_keys(value: dict[Any, Any]) -> bool:
+    return all(type(key) is str and (key.isascii() or _valid_unicode(key)) for key in value)
+
+
+def _plain_items(items: Iterable[Any], depth: int) -> bool:
+    for item in items:  # scalars inline: one call per container, not per item
+        it = type(item)
+        if it is str:
+            if not (item.isascii() or _valid_unicode(item)):
+                return False
+        elif it is int:
+            if item.bit_length() > MAX_INT_BITS:
+                return False
+        elif not (item is None or it is bool or _is_plain(item, depth + 1)):
+            return False
+    return True
 
 
 def _convert(value: Any, problems: list[Problem], path: tuple[str | int, ...], depth: int) -> Any:

@@ -34,23 +34,13 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from peers._support import CORE_OPS
+from test_values_arguments import Custom, OddInt, OddStr, selfish
 
 import dynclient
 from dynclient._values import INVALID, Problem, to_json
 
-ELEVEN = (
-    "customers_list",
-    "customers_create",
-    "customers_export",
-    "customers_get",
-    "customers_update",
-    "customers_delete",
-    "customers_get_external",
-    "customers_update_external",
-    "customers_delete_external",
-    "customers_get_state",
-    "customers_get_state_external",
-)
+ELEVEN = CORE_OPS
 SPEC = dynclient.load_spec()
 ORG_ID = "1dbfc517-0bbf-4301-9ba8-555ca42b9737"
 CUSTOMER_ID = "992fae2a-2a17-4b7a-8d9e-e287cf90131b"
@@ -91,19 +81,6 @@ FIELDS = {name: _fields(name) for name in ELEVEN}
 # -- values -------------------------------------------------------------------------------------------
 
 
-class OddStr(str):
-    def __str__(self) -> str:
-        return "odd"
-
-
-class OddInt(int):
-    def __str__(self) -> str:
-        return "nan"
-
-    def __index__(self) -> int:
-        return -1
-
-
 class OddDict(dict):  # type: ignore[type-arg]
     def items(self) -> Any:
         raise RuntimeError("never called")
@@ -115,20 +92,6 @@ class Shape(enum.Enum):
 
 class Sort(enum.StrEnum):
     EMAIL = "email"
-
-
-class Custom:
-    def __repr__(self) -> str:
-        raise RuntimeError("repr must not be called")
-
-    def __str__(self) -> str:
-        raise RuntimeError("str must not be called")
-
-
-def _loop() -> list[Any]:
-    loop: list[Any] = []
-    loop.append(loop)
-    return loop
 
 
 def _nested(value: Any, depth: int) -> Any:
@@ -159,7 +122,7 @@ never_sendable = st.one_of(
     st.builds(Custom),
     st.builds(object),
     st.just(Shape.CIRCLE),
-    st.just(_loop()),
+    st.just(selfish()),
     st.integers(min_value=2**3400, max_value=2**3500),
     surrogate_text,
     st.dictionaries(

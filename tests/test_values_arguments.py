@@ -191,6 +191,9 @@ class Custom:
     def __repr__(self) -> str:
         raise RuntimeError("repr must not be called")
 
+    def __str__(self) -> str:
+        raise RuntimeError("str must not be called")
+
 
 def selfish() -> list[Any]:
     loop: list[Any] = []
