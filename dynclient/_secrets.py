@@ -28,6 +28,7 @@ This module depends on the standard library only (``_errors`` uses it).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 import weakref
@@ -136,37 +137,45 @@ def _decode(text: str) -> tuple[str, list[int], list[int]]:
     return "".join(chars), starts, ends
 
 
+def _hex(code: int) -> str:
+    """Two hex digits of ``code``, either case: ``7[aA]``."""
+    return "".join(f"[{d.lower()}{d.upper()}]" if d.isalpha() else d for d in f"{code:02x}")
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(secret: str) -> re.Pattern[str]:
+    """A regular expression matching ``secret`` in every form, character by character
+    (see ``_UNIT``). Linear: a backslash run is entered at its start only."""
+    parts = []
+    for i, c in enumerate(secret):
+        hh = _hex(ord(c))
+        run = r"(?<!\\)\\+" if i == 0 else r"\\+"
+        literal = re.escape(c)
+        forms = [literal, f"{run}u00{hh}", f"{run}x{hh}", f"%(?:25)*{hh}"]
+        forms.append(run if c == "\\" else f"{run}{literal}")
+        parts.append("(?:" + "|".join(forms) + ")")
+    return re.compile("".join(parts))
+
+
 def _scrub_text(text: str, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
-        if "\\" in secret:  # the decoded view loses backslashes: replace their escaped forms
-            for n in (2, 4):
-                form = secret.replace("\\", "\\" * n)
-                if form in text:
-                    text = text.replace(form, REDACTED)
     if "\\" not in text and "%" not in text:
         return text
-    decoded, starts, ends = _decode(text)
-    spans: list[tuple[int, int]] = []
     for secret in secrets:
-        i = decoded.find(secret)
-        while i >= 0:
-            spans.append((starts[i], ends[i + len(secret) - 1]))
-            i = decoded.find(secret, i + len(secret))
-    if not spans:
-        return text
-    spans.sort()
-    out: list[str] = []
-    pos = 0
-    for start, end in spans:
-        if end <= pos:
-            continue
-        out.append(text[pos : max(start, pos)])
-        out.append(REDACTED)
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
+        first = secret[0]
+        code = f"{ord(first):02x}"
+        # every form of the first character holds it or its hex digits: a cheap test first
+        if (
+            first in text
+            or code in text
+            or code.upper() in text
+            or code.capitalize() in text
+            or code[0] + code[1].upper() in text
+        ):
+            text = _pattern(secret).sub(REDACTED, text)
+    return text
 
 
 def scrub(text: str) -> str:

@@ -361,3 +361,21 @@ def test_the_cli_refuses_a_token_with_a_newline_without_printing_it(echo_server:
     assert "whitespace" in result.stderr and "Traceback" not in result.stderr
     assert_clean(result.stdout, result.stderr)
     assert len(echo_server.seen) == before  # nothing was sent
+
+
+def test_a_token_with_quotes_and_backslashes_is_scrubbed_in_json_and_repr_forms() -> None:
+    token = "Qx\\7\"Rk'9/Wm+Z"
+    holder = _secrets.Secret(token)
+    for form in (token, json.dumps(token), repr(token), json.dumps(json.dumps(token)), repr(json.dumps(token))):
+        text = _secrets.scrub(f"<{form}>")
+        assert text.count("[redacted]") == 1, (form, text)
+        assert "Rk" not in text and "Wm" not in text, (form, text)
+    del holder
+
+
+def test_scrubbing_many_escape_characters_stays_linear() -> None:
+    # a hostile body of backslash runs and percent signs: the work grows with its size only
+    holder = _secrets.Secret(TOKEN)
+    for junk in ("\\" * 200_000, "%" * 200_000, "%25" * 70_000, "\\u00" * 50_000):
+        assert _secrets.scrub(junk + TOKEN) == junk + "[redacted]"
+    del holder
