@@ -149,6 +149,7 @@ class PreparedOperation:
         errors: list[FieldError] = []
         values: dict[str, Any] = {}
         problems: list[Problem] = []
+        inexact: list[tuple[str | int, ...]] = []  # floats beyond 2**53: integers or not? see below
         for name, value in arguments.items():
             where = self._location.get(name)
             if where is None:
@@ -166,10 +167,12 @@ class PreparedOperation:
                 continue
             if value is None:
                 continue
-            converted = to_json(value, problems)
+            marks = len(inexact)
+            converted = to_json(value, problems, (name,), inexact)
             if problems:
-                errors.extend(self._field_error(name, path, message, "json") for path, message in problems)
+                errors.extend(self._field_error(name, path[1:], message, "json") for path, message in problems)
                 problems.clear()
+                del inexact[marks:]  # the argument is refused as a whole
                 continue
             values[name] = converted
         for name in sorted(self._required - values.keys()):
@@ -192,9 +195,38 @@ class PreparedOperation:
                         errors.append(FieldError("argument", fe.message, fe.keyword, ("argument",)))
                     else:
                         errors.append(self._field_error(head, fe.path[1:], fe.message, fe.keyword))
+            if inexact:
+                errors.extend(self._inexact_integers(values, inexact))
         if errors:
             raise RequestValidationError(self.op.name, errors)
         return values
+
+    def _inexact_integers(self, values: dict[str, Any], inexact: list[tuple[str | int, ...]]) -> list[FieldError]:
+        """Errors for the integer-valued floats beyond 2**53 that the schema takes as integers.
+
+        Such a float validates as an integer, but it is not the integer it looks like
+        (``1e300``). Where the schema would also take a non-integer number there, it is a
+        number and is sent as it is; where only an integer fits, it is refused. Asked by
+        validating once more with a probe (0.5) in each such place and looking for a type error.
+        """
+        probe: Any = values
+        for path in inexact:
+            probe = _replaced(probe, path, 0.5)
+        marked = {tuple(p) for p in inexact}
+        out = []
+        for fe in self._input_validator().errors(probe):
+            if fe.keyword == "type" and fe.path in marked:
+                name, *rest = fe.path
+                out.append(
+                    self._field_error(
+                        str(name),
+                        tuple(rest),
+                        "a float beyond 2**53 where the spec wants an integer: it is not the integer it looks "
+                        "like (pass an int)",
+                        "type",
+                    )
+                )
+        return out
 
     def _field_error(self, name: str, path: tuple[str | int, ...], message: str, keyword: str) -> FieldError:
         """A FieldError at ``path`` inside argument ``name`` (``query.limit``, ``body.items[2].id``)."""
@@ -388,6 +420,18 @@ class PreparedOperation:
             if spec_cls is not None and validator is not None and validator.is_valid(body):
                 cls = spec_cls
         return cls(self.op.name, response, body=body, attempts=attempts)
+
+
+def _replaced(value: Any, path: tuple[str | int, ...], new: Any) -> Any:
+    """``value`` with the place at ``path`` set to ``new``; containers on the way copied."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _replaced(value[head], rest, new)}
+    copy = list(value)
+    copy[int(head)] = _replaced(copy[int(head)], rest, new)
+    return copy
 
 
 class SpecRuntime:

@@ -12,9 +12,11 @@ and without exceptions:
 * ``str``: must be valid Unicode (no lone surrogate such as ``"\\ud800"``).
 * ``int``: at most ``MAX_INT_BITS`` bits (about 1,000 digits).
 * ``float``: finite only (no NaN or infinity). An integer-valued float becomes an ``int``
-  when it is exact (``abs(x) <= 2**53``: ``limit=10.0`` is sent as ``10``); a larger one is
-  refused, since it is not the integer it looks like (``1e300``; pass an ``int``).
-  Other floats stay floats and are sent as their shortest ``repr``.
+  when it is exact (``abs(x) <= 2**53``: ``limit=10.0`` is sent as ``10``). A larger one stays
+  a float, and its path is reported (``inexact``): where the schema wants an integer the
+  caller refuses it, since it is not the integer it looks like (``limit=1e300``; pass an
+  ``int``); where it wants a number it is sent as is (``1e+300``). Other floats stay floats
+  and are sent as their shortest ``repr``.
 * ``decimal.Decimal``: finite only. An integral one becomes that ``int`` exactly
   (``Decimal("1E+2")`` is sent as ``100``); another becomes a ``float`` only when that float
   is the same number (``Decimal("0.1")``); otherwise refused (round it first).
@@ -69,11 +71,20 @@ _REFUSED = {
 _ALLOWED = "None, bool, int, float, str, Decimal, list, tuple or dict"
 
 
-def to_json(value: Any, problems: list[Problem], path: tuple[str | int, ...] = ()) -> Any:
-    """``value`` as a plain JSON value, or ``INVALID`` with ``problems`` appended."""
+def to_json(
+    value: Any,
+    problems: list[Problem],
+    path: tuple[str | int, ...] = (),
+    inexact: list[tuple[str | int, ...]] | None = None,
+) -> Any:
+    """``value`` as a plain JSON value, or ``INVALID`` with ``problems`` appended.
+
+    ``inexact`` receives the path of every integer-valued float beyond 2**53 kept as a
+    float: right for a ``number``, wrong for an ``integer`` (the caller asks the schema).
+    """
     if _is_plain(value, 0):  # the common case: nothing to convert, nothing copied
         return value
-    return _convert(value, problems, path, 0)  # something to convert or to refuse: keeps paths
+    return _convert(value, _Walk(problems, [] if inexact is None else inexact), path, 0)
 
 
 def _is_plain(value: Any, depth: int) -> bool:
@@ -111,97 +122,108 @@ def _plain_items(items: Iterable[Any], depth: int) -> bool:
     return True
 
 
-def _convert(value: Any, problems: list[Problem], path: tuple[str | int, ...], depth: int) -> Any:
+class _Walk:
+    """What a conversion collects: problems, and where floats beyond 2**53 are."""
+
+    __slots__ = ("inexact", "problems")
+
+    def __init__(self, problems: list[Problem], inexact: list[tuple[str | int, ...]]) -> None:
+        self.problems = problems
+        self.inexact = inexact
+
+
+def _convert(value: Any, walk: _Walk, path: tuple[str | int, ...], depth: int) -> Any:
     t = type(value)
     if t is str:
-        return value if value.isascii() or _valid_unicode(value) else _text_problem(value, problems, path)
+        return value if value.isascii() or _valid_unicode(value) else _text_problem(value, walk, path)
     if t is int:
-        return value if value.bit_length() <= MAX_INT_BITS else _int_problem(problems, path)
+        return value if value.bit_length() <= MAX_INT_BITS else _int_problem(walk, path)
     if value is None or t is bool:
         return value
     if t is float:
-        return _float(value, problems, path)
+        return _float(value, walk, path)
     if t is dict or t is list or t is tuple or isinstance(value, dict | list | tuple):
         if depth >= MAX_DEPTH:
-            problems.append((path, f"nested deeper than {MAX_DEPTH} levels (or the value contains itself)"))
+            walk.problems.append((path, f"nested deeper than {MAX_DEPTH} levels (or the value contains itself)"))
             return INVALID
         if isinstance(value, dict):
-            return _object(value, problems, path, depth + 1)
+            return _object(value, walk, path, depth + 1)
         items = list.__iter__(value) if isinstance(value, list) else tuple.__iter__(value)
         out: list[Any] = []
         bad = False
         for i, item in enumerate(items):
-            converted = _convert(item, problems, (*path, i), depth + 1)
+            converted = _convert(item, walk, (*path, i), depth + 1)
             bad = bad or converted is INVALID
             out.append(converted)
         return INVALID if bad else out
     if isinstance(value, str):  # a subclass: the text it holds, never its __str__
-        return _convert(str.__str__(value), problems, path, depth)
+        return _convert(str.__str__(value), walk, path, depth)
     if isinstance(value, bool):  # pragma: no cover - bool cannot be subclassed
         return bool(value)
     if isinstance(value, int):
-        return _convert(int.__index__(value), problems, path, depth)
+        return _convert(int.__index__(value), walk, path, depth)
     if isinstance(value, float):
-        return _float(float.__float__(value), problems, path)
+        return _float(float.__float__(value), walk, path)
     if isinstance(value, Decimal):
-        return _decimal(value, problems, path)
+        return _decimal(value, walk, path)
     for cls, message in _REFUSED.items():
         if isinstance(value, cls):
-            problems.append((path, message))
+            walk.problems.append((path, message))
             return INVALID
-    problems.append((path, f"{_type_name(value)} is not a JSON value (allowed: {_ALLOWED})"))
+    walk.problems.append((path, f"{_type_name(value)} is not a JSON value (allowed: {_ALLOWED})"))
     return INVALID
 
 
-def _object(value: dict[Any, Any], problems: list[Problem], path: tuple[str | int, ...], depth: int) -> Any:
+def _object(value: dict[Any, Any], walk: _Walk, path: tuple[str | int, ...], depth: int) -> Any:
     out: dict[str, Any] = {}
     bad = False
     for key, item in dict.items(value):
         if type(key) is not str:
             if not isinstance(key, str):
-                problems.append((path, f"object keys must be str, not {_type_name(key)} (JSON would send another key)"))
+                walk.problems.append(
+                    (path, f"object keys must be str, not {_type_name(key)} (JSON would send another key)")
+                )
                 bad = True
                 continue
             key = str.__str__(key)
         if not (key.isascii() or _valid_unicode(key)):
-            problems.append((path, "an object key contains a lone surrogate (not valid Unicode)"))
+            walk.problems.append((path, "an object key contains a lone surrogate (not valid Unicode)"))
             bad = True
             continue
         if key in out:
-            problems.append(((*path, key), "the key appears twice (two keys that are equal as plain str)"))
+            walk.problems.append(((*path, key), "the key appears twice (two keys that are equal as plain str)"))
             bad = True
             continue
-        converted = _convert(item, problems, (*path, key), depth)
+        converted = _convert(item, walk, (*path, key), depth)
         bad = bad or converted is INVALID
         out[key] = converted
     return INVALID if bad else out
 
 
-def _float(value: float, problems: list[Problem], path: tuple[str | int, ...]) -> Any:
+def _float(value: float, walk: _Walk, path: tuple[str | int, ...]) -> Any:
     if not math.isfinite(value):
-        problems.append((path, f"{value!r} is not a JSON number (NaN and infinities cannot be sent)"))
+        walk.problems.append((path, f"{value!r} is not a JSON number (NaN and infinities cannot be sent)"))
         return INVALID
     if value.is_integer():
         if abs(value) <= _EXACT:
             return int(value)
-        problems.append((path, f"{value!r} is a float beyond 2**53, not the exact integer it looks like: pass an int"))
-        return INVALID
+        walk.inexact.append(path)  # fine for a number, not for an integer: the caller asks the schema
     return value
 
 
-def _decimal(value: Decimal, problems: list[Problem], path: tuple[str | int, ...]) -> Any:
+def _decimal(value: Decimal, walk: _Walk, path: tuple[str | int, ...]) -> Any:
     if not value.is_finite():
-        problems.append((path, "a NaN or infinite Decimal is not a JSON number"))
+        walk.problems.append((path, "a NaN or infinite Decimal is not a JSON number"))
         return INVALID
     if value == value.to_integral_value():
         if value.adjusted() >= 1000:
-            problems.append((path, "the Decimal is too large (more than 1,000 digits)"))
+            walk.problems.append((path, "the Decimal is too large (more than 1,000 digits)"))
             return INVALID
         return int(value)
     as_float = float(value)
     if math.isfinite(as_float) and Decimal(repr(as_float)) == value:
         return as_float
-    problems.append((path, "the Decimal cannot be sent exactly as a JSON number by this client: round it"))
+    walk.problems.append((path, "the Decimal cannot be sent exactly as a JSON number by this client: round it"))
     return INVALID
 
 
@@ -213,14 +235,14 @@ def _valid_unicode(text: str) -> bool:
     return True
 
 
-def _text_problem(text: str, problems: list[Problem], path: tuple[str | int, ...]) -> Any:
+def _text_problem(text: str, walk: _Walk, path: tuple[str | int, ...]) -> Any:
     index = next(i for i, c in enumerate(text) if 0xD800 <= ord(c) <= 0xDFFF)
-    problems.append((path, f"contains a lone surrogate at index {index} (not valid Unicode, cannot be sent)"))
+    walk.problems.append((path, f"contains a lone surrogate at index {index} (not valid Unicode, cannot be sent)"))
     return INVALID
 
 
-def _int_problem(problems: list[Problem], path: tuple[str | int, ...]) -> Any:
-    problems.append((path, f"the integer is too large (more than {MAX_INT_BITS} bits, about 1,000 digits)"))
+def _int_problem(walk: _Walk, path: tuple[str | int, ...]) -> Any:
+    walk.problems.append((path, f"the integer is too large (more than {MAX_INT_BITS} bits, about 1,000 digits)"))
     return INVALID
 
 

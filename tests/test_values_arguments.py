@@ -188,11 +188,15 @@ class Level(enum.IntEnum):
 
 
 class Custom:
-    def __repr__(self) -> str:
-        raise RuntimeError("repr must not be called")
+    """An object whose repr and str dynclient must never call (they are counted)."""
 
-    def __str__(self) -> str:
-        raise RuntimeError("str must not be called")
+    calls = 0
+
+    def __repr__(self) -> str:
+        Custom.calls += 1
+        return "Custom()"
+
+    __str__ = __repr__
 
 
 def selfish() -> list[Any]:
@@ -292,6 +296,14 @@ def test_every_odd_value_is_refused_naming_the_field(
         assert e.path[0] in ("query", "path", "header", "cookie", "body")
 
 
+def test_an_odd_object_is_refused_without_calling_its_repr_or_str(api: Api) -> None:
+    before = Custom.calls
+    err = refused(api, "customers_create", body={**GOOD_BODY, "name": Custom(), "metadata": {"k": [Custom()]}})
+    assert set(err.locations) == {"body.name", "body.metadata.k[0]"}
+    assert "test_values_arguments.Custom is not a JSON value" in str(err)
+    assert Custom.calls == before
+
+
 def test_nan_in_a_body_is_named_where_it_is(api: Api) -> None:
     err = refused(api, "customers_create", body={**GOOD_BODY, "metadata": {"score": float("nan")}})
     assert err.errors[0].path == ("body", "metadata", "score")
@@ -323,6 +335,17 @@ def test_integer_valued_floats_are_sent_as_integers(api: Api) -> None:
         "metadata": {"n": 3, "x": 1.5},
     }
     assert b'"n":3,' in api.sent[-1].content
+
+
+def test_a_float_beyond_2_53_is_a_number_but_never_an_integer(api: Api) -> None:
+    body = sent_body(api, metadata={"big": -8.746503765160236e179, "n": 2.0**60})
+    assert body["metadata"] == {"big": -8.746503765160236e179, "n": 2.0**60}
+    assert b'"big":-8.746503765160236e+179' in api.sent[-1].content  # a number, written as the float it is
+    for value in (1e300, 2.0**60, 2.0**53 + 2):
+        err = refused(api, "customers_list", limit=value)
+        assert err.locations == ("query.limit",) and "wants an integer" in str(err)
+    err = refused(api, "customers_list", limit=1e300, page=2.0**54)
+    assert set(err.locations) == {"query.limit", "query.page"}
 
 
 def test_a_non_integer_float_stays_a_float_and_fails_an_integer_schema(api: Api) -> None:
