@@ -356,9 +356,9 @@ class _ClientBase:
     def _attach_groups(self) -> None:
         # no spec name may shadow a member of the client (the rule: _names); the attributes
         # this instance holds count too, except the groups and methods attached here before
-        # (a with_options() clone re-attaches fresh ones)
+        # (a with_options() clone re-attaches fresh ones), and so do a subclass's members
         own = vars(self).keys() - getattr(self, "_spec_members", frozenset())
-        check_member_names(self.operations, client_member_names() | own)
+        check_member_names(self.operations, client_member_names() | own | set(dir(type(self))))
         made: dict[tuple[str, ...], OperationGroup] = {}
         top: set[str] = set()
         for op in self.operations:

@@ -280,3 +280,13 @@ def test_header_and_cookie_names_are_checked_at_load(location: str, name: str, m
     with pytest.raises(dynclient.SpecError, match=message) as info:
         dynclient.load_spec(doc)
     assert info.value.pointer == "/paths/~1x/get/parameters/0"
+
+
+def test_a_subclass_s_own_methods_are_protected_too() -> None:
+    class Mine(dynclient.Client):
+        def report(self) -> str:
+            return "mine"
+
+    with pytest.raises(dynclient.SpecError, match="'report'"):
+        Mine(one_operation_spec("report:list"))
+    assert Mine(one_operation_spec("things:list")).report() == "mine"
