@@ -31,6 +31,7 @@ import dataclasses
 import functools
 import logging
 import re
+import threading
 import weakref
 from typing import Any
 
@@ -59,7 +60,8 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
-        _LIVE.add(self)
+        with _LOCK:
+            _LIVE.add(self)
 
     def reveal(self) -> str:
         return self._value
@@ -80,13 +82,15 @@ class Secret:
 
 
 _LIVE: weakref.WeakSet[Secret] = weakref.WeakSet()
+_LOCK = threading.Lock()  # clients are made in one thread while another scrubs
 
 
 def live_secrets() -> tuple[str, ...]:
     """The values of every live ``Secret`` long enough to be scrubbed, longest first."""
     if not _LIVE:
         return ()
-    values = {s._value for s in list(_LIVE)}
+    with _LOCK:
+        values = {s._value for s in list(_LIVE)}
     return tuple(sorted((v for v in values if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True))
 
 

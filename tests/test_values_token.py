@@ -379,3 +379,32 @@ def test_scrubbing_many_escape_characters_stays_linear() -> None:
     for junk in ("\\" * 200_000, "%" * 200_000, "%25" * 70_000, "\\u00" * 50_000):
         assert _secrets.scrub(junk + TOKEN) == junk + "[redacted]"
     del holder
+
+
+def test_clients_made_while_another_thread_scrubs() -> None:
+    import threading
+
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def scrub_all_the_time() -> None:
+        try:
+            while not stop.is_set():
+                _secrets.scrub("some text with " + TOKEN)
+        except BaseException as exc:  # pragma: no cover - what the test is for
+            failures.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    worker = threading.Thread(target=scrub_all_the_time)
+    worker.start()
+    try:
+        kept = [_secrets.Secret(f"{TOKEN}-{i}") for i in range(2_000)]  # a long set to iterate
+        for i in range(20_000):  # secrets added and collected while the other thread iterates them
+            _secrets.Secret(f"{TOKEN}+{i}")
+        del kept
+    finally:
+        stop.set()
+        worker.join()
+        sys.setswitchinterval(interval)
+    assert failures == []
