@@ -92,9 +92,9 @@ def _is_plain(value: Any, depth: int) -> bool:
     valid, depth-bounded): a check without copies or paths, for the common case."""
     t = type(value)
     if t is dict:
-        return depth < MAX_DEPTH and _plain_keys(value) and _plain_items(value.values(), depth)
+        return depth < MAX_DEPTH and _plain_items(value.items(), True, depth)
     if t is list:
-        return depth < MAX_DEPTH and _plain_items(value, depth)
+        return depth < MAX_DEPTH and _plain_items(value, False, depth)
     if t is float:
         return math.isfinite(value) and not value.is_integer()
     if t is str:
@@ -104,12 +104,16 @@ def _is_plain(value: Any, depth: int) -> bool:
     return value is None or t is bool
 
 
-def _plain_keys(value: dict[Any, Any]) -> bool:
-    return all(type(key) is str and (key.isascii() or _valid_unicode(key)) for key in value)
-
-
-def _plain_items(items: Iterable[Any], depth: int) -> bool:
-    for item in items:  # scalars inline: one call per container, not per item
+def _plain_items(items: Iterable[Any], keyed: bool, depth: int) -> bool:
+    """The items of a dict (``keyed``: (key, value) pairs) or a list; scalars checked inline,
+    one call per container rather than per item."""
+    for entry in items:
+        if keyed:
+            key, item = entry
+            if type(key) is not str or not (key.isascii() or _valid_unicode(key)):
+                return False
+        else:
+            item = entry
         it = type(item)
         if it is str:
             if not (item.isascii() or _valid_unicode(item)):
