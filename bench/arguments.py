@@ -18,6 +18,7 @@ reports the median of each and their ratio.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -54,11 +55,16 @@ def _median_us(fn: Callable[[], Any], blocks: int, block: int = 200) -> float:
     for _ in range(block):  # warm caches (compiled validators, interned strings)
         fn()
     samples = []
-    for _ in range(blocks):
-        start = time.perf_counter()
-        for _ in range(block):
-            fn()
-        samples.append((time.perf_counter() - start) / block * 1e6)
+    gc.collect()
+    gc.disable()  # a collection landing in one contender's blocks is noise, not its cost
+    try:
+        for _ in range(blocks):
+            start = time.perf_counter()
+            for _ in range(block):
+                fn()
+            samples.append((time.perf_counter() - start) / block * 1e6)
+    finally:
+        gc.enable()
     return statistics.median(samples)
 
 
