@@ -385,7 +385,12 @@ def _scrub_value(value: Any) -> Any:
     if isinstance(value, httpx.Request):
         url = str(value.url)
         clean = scrub(url)
-        return value if clean == url else httpx.Request(value.method, clean, headers=value.headers)
+        if clean == url:
+            return value
+        try:
+            return httpx.Request(value.method, clean, headers=value.headers)
+        except (httpx.InvalidURL, ValueError):  # pragma: no cover - "[redacted]" parses anywhere so far
+            return None
     return scrub_value(value)
 
 

@@ -176,7 +176,8 @@ class PreparedOperation:
                 continue
             values[name] = converted
         for name in sorted(self._required - values.keys()):
-            if any(e.path[:2] == (self._location[name], name) or e.path[:1] == (name,) for e in errors):
+            prefix = ("body",) if name == "body" else (self._location[name], name)
+            if any(e.path[: len(prefix)] == prefix for e in errors):
                 continue  # given, but not convertible: already reported
             errors.append(self._field_error(name, (), "required argument is missing", "required"))
         for name, value in values.items():
