@@ -404,3 +404,10 @@ def test_a_valid_call_is_unchanged(api: Api) -> None:
         ("metadata[plan]", "pro"),
         ("metadata[plan]", "team"),
     ]
+
+
+def test_a_required_argument_given_but_refused_is_reported_once(api: Api) -> None:
+    err = refused(api, "customers_get", id=b"992fae2a")
+    assert [e.location for e in err.errors] == ["path.id"] and "bytes" in err.errors[0].message
+    err = refused(api, "customers_create", body={"email": float("nan")})
+    assert [e.location for e in err.errors] == ["body.email"]
