@@ -29,6 +29,7 @@ from ._ir import (
     Server,
     Webhook,
 )
+from ._names import is_http_token
 
 __all__ = ["FORM_MEDIA", "RESERVED_ARGUMENTS", "build_spec", "identifier"]
 
@@ -48,6 +49,26 @@ _SCHEMA_PREFIX = "/components/schemas/"
 #: The one non-JSON request body media type supported (flat objects, form-encoded).
 FORM_MEDIA = "application/x-www-form-urlencoded"
 _NON_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]")
+#: Headers a header parameter may not set: OpenAPI ignores Accept, Content-Type and
+#: Authorization parameters; the others are HTTP's own or the client's (Cookie is built from
+#: cookie parameters). Refused at load rather than ignored: nothing is dropped silently.
+_CONTROLLED_HEADERS = frozenset(
+    {
+        "accept",
+        "authorization",
+        "connection",
+        "content-length",
+        "content-type",
+        "cookie",
+        "host",
+        "keep-alive",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
 
 
 def identifier(text: str) -> str:
@@ -92,6 +113,16 @@ def _parameter(doc: Mapping[str, Any], raw: Any, pointer: str) -> Parameter:
     if location not in _DEFAULT_STYLE:
         raise SpecError(f"parameter {name!r} has unsupported location {location!r}", pointer)
     loc = cast(ParameterLocation, location)
+    if loc in ("header", "cookie") and not is_http_token(name):
+        raise SpecError(
+            f"{loc} parameter name {name!r} is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~ only)", pointer
+        )
+    if loc == "header" and name.lower() in _CONTROLLED_HEADERS:
+        raise SpecError(
+            f"header parameter {name!r} names a header that HTTP or the client itself controls "
+            f"({', '.join(sorted(_CONTROLLED_HEADERS))})",
+            pointer,
+        )
     style = node.get("style", _DEFAULT_STYLE[loc])
     if style not in _SUPPORTED_STYLES[loc]:
         raise SpecError(

@@ -41,6 +41,7 @@ from ._errors import (
 from ._extract import dump_spec, extract, extract_choice
 from ._ir import NO_DEFAULT, ApiSpec, Operation
 from ._operation import VALIDATE_MODES
+from ._secrets import clip, scrub
 from ._spec import bundled_spec_dir, load_spec
 
 __all__ = [
@@ -1009,9 +1010,9 @@ _ERRORS: tuple[tuple[type[BaseException], int], ...] = (
 
 
 def _report(exc: BaseException) -> None:
-    print(f"dynclient: {exc}", file=sys.stderr)
+    print(f"dynclient: {scrub(str(exc))}", file=sys.stderr)
     if isinstance(exc, APIError) and exc.text:
-        print(exc.text[:4000], file=sys.stderr)
+        print(clip(exc.text, 4000), file=sys.stderr)  # scrubbed, then cut
 
 
 def main(argv: Sequence[str] | None = None) -> int:

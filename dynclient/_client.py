@@ -9,8 +9,8 @@ call hooks.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime
+import functools
 import http.cookiejar
 import inspect
 import logging
@@ -35,6 +35,7 @@ from ._errors import (
     DeadlineExceeded,
     DynclientError,
     FieldError,
+    InvalidTokenError,
     RequestTimeout,
     RequestValidationError,
     ResponseDriftWarning,
@@ -46,6 +47,7 @@ from ._errors import (
     redact_headers,
 )
 from ._ir import ApiSpec, Operation, Server
+from ._names import CLIENT_ATTRIBUTES, MERGEABLE_GROUPS, check_member_names
 from ._operation import (
     VALIDATE_MODES,
     Contract,
@@ -59,6 +61,8 @@ from ._operation import (
 from ._pagination import PageCursor
 from ._raw import AsyncRawClient, RawClient, RawResponse
 from ._retry import RetryPolicy, RetryState
+from ._secrets import ScrubFilter, clip, scrub, scrub_value, token_problem
+from ._secrets import Secret as _Secret
 from ._spec import SpecSource, load_spec
 from ._validation import Engine
 
@@ -76,6 +80,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("dynclient")
+logger.addFilter(ScrubFilter())  # no log line of ours carries a token, whatever it quotes
 
 #: 30 s overall, 10 s to connect: finite, so a silent server can never hang a call.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -103,32 +108,12 @@ _Self = TypeVar("_Self", bound="_ClientBase")
 _E = TypeVar("_E", bound=BaseException)
 
 
-class _Secret:
-    """Holds the token; its repr and str never show it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<redacted>"
-
-    __str__ = __repr__
-
-
 class _Unset:
     def __repr__(self) -> str:
         return "<unset>"
 
 
 _UNSET: Any = _Unset()
-#: Client methods a spec's operation group of the same name replaces on the instance (Polar's
-#: full spec has a ``webhooks`` group; ``dynclient.Webhooks`` serves webhooks there).
-_YIELDS_TO_GROUPS = frozenset({"webhooks"})
 
 
 class OperationGroup:
@@ -140,6 +125,19 @@ class OperationGroup:
     def __repr__(self) -> str:
         names = sorted(k for k in vars(self) if not k.startswith("_"))
         return f"<operation group {'.'.join(self._path)}: {', '.join(names)}>"
+
+
+class _MethodGroup(OperationGroup):
+    """A top-level group that joins the client method of its name (``_names.MERGEABLE_GROUPS``):
+    calling it calls the method; its attributes are the group's operations."""
+
+    def __init__(self, path: tuple[str, ...], method: Callable[..., Any]) -> None:
+        super().__init__(path)
+        self._method = method
+        self.__doc__ = method.__doc__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._method(*args, **kwargs)
 
 
 def _pick_server(servers: Sequence[Server], server: str | int | None) -> Server:
@@ -246,8 +244,7 @@ class _ClientBase:
         self.server: Server = _pick_server(self.operations.servers, server)
         self.base_url: str = (base_url or self.server.url).rstrip("/")
         self._origin = _origin_of(self.base_url)
-        token = access_token if access_token is not None else os.environ.get(token_env)
-        self._token = _Secret(token) if token else None
+        self._token = _token_secret(access_token, token_env)
         self._timeout: Any = _UNSET if timeout is _UNSET else timeout
         self.validate_responses: ValidateMode = validate_responses
         self.retry: RetryPolicy = retry if retry is not None else RetryPolicy()
@@ -334,8 +331,9 @@ class _ClientBase:
     ) -> Webhooks:
         """``dynclient.Webhooks`` for this client's spec, sharing its schema engine (see there).
 
-        A spec whose operations form a ``webhooks`` group keeps that group as
-        ``client.webhooks``; use ``dynclient.Webhooks(secret, spec=client.operations)`` there.
+        When the spec's operations form a ``webhooks`` group (Polar's full spec does), that group
+        joins this method: ``client.webhooks(secret)`` still returns ``Webhooks`` and
+        ``client.webhooks.<operation>()`` calls the group's operations.
         """
         from ._webhooks import Webhooks
 
@@ -447,7 +445,7 @@ class _ClientBase:
                 **kwargs,
             )
         except (httpx.InvalidURL, ValueError, TypeError) as exc:  # UnicodeEncodeError is a ValueError
-            reason = self._scrub(f"{type(exc).__name__}: {exc}")[:200]
+            reason = clip(self._scrub(f"{type(exc).__name__}: {exc}"), 200)
             raise RequestValidationError(
                 prep.op.name, [FieldError("request", f"cannot be sent: {reason}", "request", ("request",))]
             ) from None
@@ -464,10 +462,9 @@ class _ClientBase:
 
     # -- the attempt loop's shared decisions ------------------------------------------------
     def _scrub(self, text: str) -> str:
-        """``text`` with the token value replaced, wherever it turns up (headers, echoed bodies)."""
-        if self._token is not None and self._token.reveal() in text:
-            return text.replace(self._token.reveal(), "[redacted]")
-        return text
+        """``text`` with every token value replaced, wherever it turns up (headers, echoed
+        bodies), escaped forms included (``_secrets.scrub``)."""
+        return scrub(text)
 
     def _log_request(self, op: str, request: httpx.Request, attempt: int) -> None:
         if logger.isEnabledFor(logging.DEBUG):
@@ -481,7 +478,7 @@ class _ClientBase:
                 headers,
             )
             if self._log_bodies and request.content:
-                logger.debug("request body %s: %s", op, self._scrub(request.content[:4096].decode("utf-8", "replace")))
+                logger.debug("request body %s: %s", op, _logged_body(request.content))
 
     def _on_exchange_error(self, op: str, request: httpx.Request, state: RetryState, exc: Exception) -> float:
         """Seconds to wait before retrying, or raise the error the caller sees (always ours)."""
@@ -577,7 +574,7 @@ class _ClientBase:
             f" retry in {wait:.2f}s" if wait is not None else "",
         )
         if self._log_bodies and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("response body %s: %s", op, self._scrub(response.text[:4096]))
+            logger.debug("response body %s: %s", op, _logged_body(response.content))
         return wait
 
     def _finish(self, prep: PreparedOperation, response: httpx.Response, attempts: int) -> Any:
@@ -589,9 +586,7 @@ class _ClientBase:
         try:
             value, problem = prep.decode(response, self.validate_responses, attempts, contract=contract)
         except DynclientError as exc:
-            exc = self._scrubbed(exc)
-            if self._token is not None and isinstance(getattr(exc, "headers", None), dict):
-                exc.headers = _scrub_value(exc.headers, self._token.reveal())  # type: ignore[attr-defined]
+            exc = self._scrubbed(exc)  # every kept attribute, headers included
             raise exc from exc.__cause__
         if isinstance(problem, Drift):
             for error, more in zip(problem.errors, problem.more, strict=True):
@@ -617,16 +612,13 @@ class _ClientBase:
         warnings.warn(message, ApiVersionWarning, stacklevel=5)
 
     def _scrubbed(self, exc: _E) -> _E:
-        """``exc`` with the token removed from its message and kept values (a server may echo it)."""
-        if self._token is None:
-            return exc
-        secret = self._token.reveal()
-        if secret in str(exc):
-            exc.args = tuple(_scrub_value(a, secret) for a in exc.args)
-        for name in ("body", "text", "errors", "message"):
-            kept = getattr(exc, name, None)
-            if kept is not None and secret in repr(kept):
-                setattr(exc, name, _scrub_value(kept, secret))
+        """``exc`` with every token removed from its message and kept values (a server may echo
+        it, escaped or not; a caller may pass it as an argument)."""
+        exc.args = _scrub_value(exc.args)
+        for name, kept in list(vars(exc).items()):
+            clean = _scrub_value(kept)
+            if clean is not kept:
+                setattr(exc, name, clean)
         return exc
 
     # -- groups -------------------------------------------------------------------------
@@ -634,32 +626,42 @@ class _ClientBase:
         raise NotImplementedError
 
     def _attach_groups(self, root: Any = None, make: Callable[[Operation], Callable[..., Any]] | None = None) -> None:
-        """Operation groups and methods on ``root`` (this client, or its ``with_raw_response``)."""
+        """Operation groups and methods on ``root`` (this client, or its ``with_raw_response``).
+
+        No spec name may shadow a member of the client (the rule: ``_names``); the attributes
+        this instance holds count too, except the groups and methods attached here before (a
+        with_options() clone re-attaches fresh ones), and so do a subclass's members.
+        """
         root = self if root is None else root
         make = self._make_method if make is None else make
-        reserved = set(dir(type(root))) - _YIELDS_TO_GROUPS
+        if root is self:
+            own = vars(self).keys() - getattr(self, "_spec_members", frozenset())
+            members = client_member_names() | own | set(dir(type(self)))
+        else:
+            members = set(dir(type(root)))
+        check_member_names(self.operations, members, MERGEABLE_GROUPS if root is self else frozenset())
         made: dict[tuple[str, ...], OperationGroup] = {}
+        top: set[str] = set()
         for op in self.operations:
             target: Any = root
+            top.add(op.group[0] if op.group else op.method_name)
             for i, segment in enumerate(op.group):
-                if i == 0 and segment in reserved:
-                    raise SpecError(
-                        f"group {segment!r} of {op.name!r} clashes with a client attribute; use call()",
-                        op.pointer,
-                    )
                 key = op.group[: i + 1]
                 node = made.get(key)
                 if node is None:  # fresh groups each time: a with_options() clone never shares them
-                    node = made[key] = OperationGroup(key)
+                    if i == 0 and root is self and segment in MERGEABLE_GROUPS:
+                        node = made[key] = _MethodGroup(key, getattr(type(self), segment).__get__(self))
+                    else:
+                        node = made[key] = OperationGroup(key)
                     setattr(target, segment, node)
                 target = node
-            if target is root and op.method_name in reserved:
-                raise SpecError(f"operation {op.name!r} clashes with a client attribute; use call()", op.pointer)
             method = make(op)
             method.__name__ = op.method_name
             method.__qualname__ = ".".join((*op.group, op.method_name))
             method.__doc__, method.__signature__ = self._runtime.described(op)  # type: ignore[attr-defined]
             setattr(target, op.method_name, method)
+        if root is self:
+            self._spec_members = frozenset(top)
 
 
 def _check_mode(mode: object) -> None:
@@ -688,19 +690,47 @@ def _version_to_send(api_version: object, spec_version: str) -> str | None:
     return api_version
 
 
-def _scrub_value(value: Any, secret: str) -> Any:
-    """A copy of ``value`` (str, list, tuple, dict, FieldError) with ``secret`` replaced."""
-    if isinstance(value, str):
-        return value.replace(secret, "[redacted]")
-    if isinstance(value, FieldError):
-        return dataclasses.replace(
-            value, location=_scrub_value(value.location, secret), message=_scrub_value(value.message, secret)
+def _scrub_value(value: Any) -> Any:
+    """``value`` (text, containers, ``FieldError``, an ``httpx.Request``) with every token
+    scrubbed; the same object when there was nothing to scrub."""
+    if isinstance(value, httpx.Request):
+        url = str(value.url)
+        clean = scrub(url)
+        if clean == url:
+            return value
+        try:
+            return httpx.Request(value.method, clean, headers=value.headers)
+        except (httpx.InvalidURL, ValueError):  # pragma: no cover - "[redacted]" parses anywhere so far
+            return None
+    return scrub_value(value)
+
+
+def _token_secret(access_token: Any, token_env: str) -> _Secret | None:
+    """The token (from ``access_token``, else the environment), or None; InvalidTokenError
+    for one that cannot be sent. The error never contains the token, whole or in part."""
+    source = "access_token" if access_token is not None else f"${token_env}"
+    token = access_token if access_token is not None else os.environ.get(token_env)
+    if not token:
+        return None
+    if not isinstance(token, str):
+        raise InvalidTokenError(f"the access token ({source}) must be a str, not {type(token).__name__}")
+    problem = token_problem(token)
+    if problem is not None:
+        raise InvalidTokenError(
+            f"the access token ({source}) {problem}: a token must be visible ASCII characters only "
+            "(strip it, or check where it was read from)"
         )
-    if isinstance(value, list | tuple):
-        return type(value)(_scrub_value(v, secret) for v in value)
-    if isinstance(value, dict):
-        return {_scrub_value(k, secret): _scrub_value(v, secret) for k, v in value.items()}
-    return value
+    return _Secret(token)
+
+
+#: Characters of a request or response body shown in the DEBUG log (``log_bodies=True``).
+LOGGED_BODY_LIMIT = 4096
+
+
+def _logged_body(content: bytes) -> str:
+    """The start of a body for the log: scrubbed whole (up to a margin past the limit), then cut."""
+    window = content[: 2 * LOGGED_BODY_LIMIT + 4096]
+    return clip(window.decode("utf-8", "replace"), LOGGED_BODY_LIMIT)
 
 
 def _reject_awaitable(result: Any, hook: Any) -> None:
@@ -1010,3 +1040,11 @@ class AsyncClient(_ClientBase):
 async def _maybe_await(result: Any) -> None:
     if inspect.isawaitable(result):
         await result
+
+
+@functools.cache
+def client_member_names() -> frozenset[str]:
+    """Every name a client has of its own (both kinds): what no spec name may shadow
+    (``_names``). Methods and properties from ``dir()``, instance attributes from
+    ``_names.CLIENT_ATTRIBUTES``; private names are refused by their ``_`` anyway."""
+    return frozenset(dir(Client)) | frozenset(dir(AsyncClient)) | CLIENT_ATTRIBUTES

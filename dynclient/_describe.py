@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ._ir import NO_DEFAULT, Operation
+from ._names import is_keyword_parameter
 
 __all__ = ["describe_schema", "operation_doc", "operation_signature"]
 
@@ -65,7 +66,25 @@ def describe_schema(doc: Mapping[str, Any], schema: Any, depth: int = 0) -> str:
 
 
 def operation_signature(doc: Mapping[str, Any], op: Operation) -> inspect.Signature:
-    """Keyword-only parameters as the spec names them: required first, optional default None."""
+    """Keyword-only parameters as the spec names them: required first, optional default None.
+
+    When a name cannot be a keyword parameter (``X-Trace``, ``page-size``, ``filter[name]``;
+    the rule is ``_names.is_keyword_parameter``), the signature is the stubs':
+    ``(**arguments: Unpack[<operation>_Arguments])`` (the docstring lists each argument).
+    """
+    ok = op.success_responses
+    ret = "None"
+    if ok:
+        r = ok[0]
+        if r.schema is not None:
+            ret = "str" if r.media_type and "json" not in r.media_type else describe_schema(doc, r.schema.raw)
+    body = op.request_body
+    names = [p.name for p in op.parameters] + (["body"] if body is not None else [])
+    if not all(is_keyword_parameter(n) for n in names):
+        variadic = inspect.Parameter(
+            "arguments", inspect.Parameter.VAR_KEYWORD, annotation=f"Unpack[{op.name}_Arguments]"
+        )
+        return inspect.Signature([variadic], return_annotation=ret)
     params = []
     ordered = sorted(op.parameters, key=lambda p: not p.required)
     for p in ordered:
@@ -77,7 +96,6 @@ def operation_signature(doc: Mapping[str, Any], op: Operation) -> inspect.Signat
                 annotation=describe_schema(doc, p.schema.raw) + ("" if p.required else " | None"),
             )
         )
-    body = op.request_body
     if body is not None:
         ann = describe_schema(doc, body.schema.raw) if body.schema else "Any"
         params.insert(
@@ -89,12 +107,6 @@ def operation_signature(doc: Mapping[str, Any], op: Operation) -> inspect.Signat
                 annotation=ann if body.required else f"{ann} | None",
             ),
         )
-    ok = op.success_responses
-    ret = "None"
-    if ok:
-        r = ok[0]
-        if r.schema is not None:
-            ret = "str" if r.media_type and "json" not in r.media_type else describe_schema(doc, r.schema.raw)
     return inspect.Signature(params, return_annotation=ret)
 
 

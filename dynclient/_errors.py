@@ -48,6 +48,8 @@ from typing import Any
 
 import httpx
 
+from ._secrets import clip
+
 __all__ = [
     "APIError",
     "ApiVersionError",
@@ -342,8 +344,8 @@ def _detail_summary(body: Any, text: str) -> str:
 
 
 def _clip(text: str, limit: int = API_MESSAGE_LIMIT) -> str:
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+    # scrubbed whole before the cut, and the cut never ends in a token's beginning (_secrets.clip)
+    return clip(" ".join(str(text).split()), limit)
 
 
 class BadRequestError(APIError):

@@ -22,6 +22,7 @@ from jsonschema.exceptions import ValidationError as _ValidationError
 
 from ._errors import FieldError
 from ._formats import FORMATS
+from ._secrets import clip
 from ._validation import format_location
 
 __all__ = ["explaining_validator", "field_errors", "judged_errors", "python_registry", "reference_validator"]
@@ -92,8 +93,8 @@ _ExplainingValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-
 
 
 def _short(value: Any, limit: int = 120) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    # scrubbed whole before the cut, and the cut never ends in a token's beginning (_secrets.clip)
+    return clip(repr(value), limit)
 
 
 def _message(err: _ValidationError) -> str:
@@ -109,8 +110,7 @@ def _message(err: _ValidationError) -> str:
         return f"{_short(err.instance)} is not of type {err.validator_value!r}"
     if kw == "format":
         return f"{_short(err.instance)} is not a valid {err.validator_value!r}"
-    msg = str(err.message)
-    return msg if len(msg) <= 300 else msg[:297] + "..."
+    return clip(str(err.message), 300)
 
 
 def _root_type_failure(errs: list[_ValidationError], depth: int) -> bool:

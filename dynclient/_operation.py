@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 
@@ -32,10 +33,21 @@ from ._errors import (
     status_error_class,
 )
 from ._ir import ApiSpec, Operation, Parameter, Response
-from ._serialize import form_body, json_body, path_value, query_pairs, scalar, simple_value
-from ._validation import Compiled, Engine, SchemaEngine
+from ._serialize import (
+    cookie_value_problem,
+    form_body,
+    header_value_problem,
+    json_body,
+    path_value,
+    query_pairs,
+    scalar,
+    simple_value,
+)
+from ._validation import Compiled, Engine, SchemaEngine, format_location
+from ._values import Problem, to_json
 
 __all__ = [
+    "MAX_TARGET_LENGTH",
     "VALIDATE_MODES",
     "Contract",
     "Drift",
@@ -51,6 +63,12 @@ __all__ = [
 ValidateMode = Literal["strict", "compatible", "warn", "off"]
 #: The response-validation modes, the default first.
 VALIDATE_MODES: tuple[ValidateMode, ...] = ("compatible", "strict", "warn", "off")
+#: Characters the request target (path and query string, percent-encoded) may have: far above
+#: what servers accept (8-16 KiB is usual) and below httpx's 64 KiB limit on a whole URL.
+MAX_TARGET_LENGTH = 32 * 1024
+# below this many raw characters, even a fully percent-encoded target (12 per character at
+# most) stays under the limit: the per-call check is one sum
+_URL_FAST_BOUND = MAX_TARGET_LENGTH // 12
 _JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json\b", re.I)
 
 
@@ -158,11 +176,15 @@ class PreparedOperation:
         return self._input
 
     def check(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        """Arguments with ``None`` dropped, or RequestValidationError naming every bad field."""
+        """Arguments converted to plain JSON (``_values``) with ``None`` dropped, validated;
+        or RequestValidationError naming every bad field. What this returns is what is sent."""
         errors: list[FieldError] = []
         values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        inexact: list[tuple[str | int, ...]] = []  # floats beyond 2**53: integers or not? see below
         for name, value in arguments.items():
-            if name not in self._location:
+            where = self._location.get(name)
+            if where is None:
                 hint = difflib.get_close_matches(name, self.argument_names, n=1)
                 suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
                 accepted = ", ".join(self.argument_names) or "none"
@@ -171,41 +193,93 @@ class PreparedOperation:
                         f"argument.{name}",
                         f"unknown argument{suggestion}; {self.op.name} accepts: {accepted}",
                         "unknown",
+                        ("argument", name),
                     )
                 )
-            elif value is not None:
-                values[name] = value
+                continue
+            if value is None:
+                continue
+            marks = len(inexact)
+            converted = to_json(value, problems, (name,), inexact)
+            if problems:
+                errors.extend(self._field_error(name, path[1:], message, "json") for path, message in problems)
+                problems.clear()
+                del inexact[marks:]  # the argument is refused as a whole
+                continue
+            values[name] = converted
         for name in sorted(self._required - values.keys()):
-            where = self._location[name]
-            loc = "body" if where == "body" else f"{where}.{name}"
-            errors.append(FieldError(loc, "required argument is missing", "required"))
+            prefix = ("body",) if name == "body" else (self._location[name], name)
+            if any(e.path[: len(prefix)] == prefix for e in errors):
+                continue  # given, but not convertible: already reported
+            errors.append(self._field_error(name, (), "required argument is missing", "required"))
         for name, value in values.items():
-            if self._location[name] == "path" and isinstance(value, str) and value == "":
-                errors.append(FieldError(f"path.{name}", "must not be empty (it would change the path)", "path"))
+            if self._location[name] == "path" and value == "":
+                errors.append(self._field_error(name, (), "must not be empty (it would change the path)", "path"))
             elif value == "" and name in self._no_empty:
                 errors.append(
-                    FieldError(f"query.{name}", "must not be empty (the spec does not set allowEmptyValue)", "empty")
+                    self._field_error(name, (), "must not be empty (the spec does not set allowEmptyValue)", "empty")
                 )
         if values:
             validator = self._input_validator()
             if not validator.is_valid(values):
                 for fe in validator.errors(values):
-                    head, _, rest = fe.location.partition(".")
-                    head, bracket, idx = head.partition("[")
-                    where = self._location.get(head, "argument")
-                    loc = "body" if where == "body" else f"{where}.{head}"
-                    tail = (bracket + idx if bracket else "") + ("." + rest if rest else "")
-                    errors.append(FieldError(loc + tail, fe.message, fe.keyword))
+                    head = fe.path[0] if fe.path else None
+                    if not isinstance(head, str) or head not in self._location:
+                        errors.append(FieldError("argument", fe.message, fe.keyword, ("argument",)))
+                    else:
+                        errors.append(self._field_error(head, fe.path[1:], fe.message, fe.keyword))
+            if inexact:
+                errors.extend(self._inexact_integers(values, inexact))
         if errors:
             raise RequestValidationError(self.op.name, errors)
         return values
 
+    def _inexact_integers(self, values: dict[str, Any], inexact: list[tuple[str | int, ...]]) -> list[FieldError]:
+        """Errors for the integer-valued floats beyond 2**53 that the schema takes as integers.
+
+        Such a float validates as an integer, but it is not the integer it looks like
+        (``1e300``). Where the schema would also take a non-integer number there, it is a
+        number and is sent as it is; where only an integer fits, it is refused. Asked by
+        validating once more with a probe (0.5) in each such place and looking for a type error.
+        """
+        probe: Any = values
+        for path in inexact:
+            probe = _replaced(probe, path, 0.5)
+        marked = {tuple(p) for p in inexact}
+        out = []
+        for fe in self._input_validator().errors(probe):
+            if fe.keyword == "type" and fe.path in marked:
+                name, *rest = fe.path
+                out.append(
+                    self._field_error(
+                        str(name),
+                        tuple(rest),
+                        "a float beyond 2**53 where the spec wants an integer: it is not the integer it looks "
+                        "like (pass an int)",
+                        "type",
+                    )
+                )
+        return out
+
+    def _field_error(self, name: str, path: tuple[str | int, ...], message: str, keyword: str) -> FieldError:
+        """A FieldError at ``path`` inside argument ``name`` (``query.limit``, ``body.items[2].id``)."""
+        where = self._location[name]
+        full: tuple[str | int, ...] = ("body", *path) if where == "body" else (where, name, *path)
+        head = "body" if where == "body" else f"{where}.{name}"
+        return FieldError(format_location(head, path), message, keyword, full)
+
     def parts(self, arguments: Mapping[str, Any]) -> RequestParts:
-        """Validate ``arguments`` and serialize them; nothing is sent from here."""
+        """Validate ``arguments`` and serialize them; nothing is sent from here.
+
+        Header and cookie values are checked as serialized (no CR, LF, NUL or other
+        character a header cannot carry; cookies RFC 6265 cookie-octets only), and the
+        request target must stay under ``MAX_TARGET_LENGTH`` once encoded.
+        """
         values = self.check(arguments)
+        errors: list[FieldError] = []
         path = (
             "".join(
-                literal + (path_value(values[name], self._params[name].explode) if name else "")
+                literal + (self._serialized(name, values[name], errors) if name else "")
                 for literal, name in self._path_pieces
             )
             + self._path_tail
@@ -218,20 +292,88 @@ class PreparedOperation:
                 continue
             p = self._params[name]
             if p.location == "query":
-                query.extend(query_pairs(name, p.style, value))
+                try:
+                    query.extend(query_pairs(name, p.style, value))
+                except (TypeError, ValueError) as exc:  # nested values the style cannot carry
+                    errors.append(self._style_error(name, exc))
             elif p.location == "header":
-                headers[name] = simple_value(value, p.explode)
+                text = self._serialized(name, value, errors)
+                problem = header_value_problem(text)
+                if problem is not None:
+                    errors.append(self._field_error(name, (), problem, "header"))
+                headers[name] = text
             elif p.location == "cookie":
-                cookies.append(f"{name}={scalar(value)}")
-        if cookies:
-            headers["Cookie"] = "; ".join(cookies)
+                if isinstance(value, dict | list):
+                    errors.append(
+                        self._field_error(name, (), "a cookie carries one string, number or boolean", "cookie")
+                    )
+                    continue
+                text = scalar(value)
+                problem = cookie_value_problem(text)
+                if problem is not None:
+                    errors.append(self._field_error(name, (), problem, "cookie"))
+                cookies.append(f"{name}={text}")
+        if len(path) + sum(len(k) + len(v) + 2 for k, v in query) > _URL_FAST_BOUND:
+            self._check_target_length(values, path, query, errors)
         content = None
         if "body" in values:
-            content = json_body(values["body"]) if self._body_json else form_body(values["body"])
+            if self._body_json:
+                content = json_body(values["body"])  # plain JSON, depth-bounded: cannot fail
+            else:
+                try:
+                    content = form_body(values["body"])
+                except (TypeError, ValueError) as exc:
+                    errors.append(self._field_error("body", (), f"cannot be form-encoded: {exc}", "style"))
             headers["Content-Type"] = self.op.request_body.media_type if self.op.request_body else "application/json"
+        if errors:
+            raise RequestValidationError(self.op.name, errors)
+        if cookies:
+            headers["Cookie"] = "; ".join(cookies)
         if self._accept is not None:
             headers["Accept"] = self._accept
         return RequestParts(self.op.http_method, path, query, headers, content)
+
+    def _serialized(self, name: str, value: Any, errors: list[FieldError]) -> str:
+        """``value`` of path or header parameter ``name`` in its style."""
+        p = self._params[name]
+        try:
+            return path_value(value, p.explode) if p.location == "path" else simple_value(value, p.explode)
+        except (TypeError, ValueError) as exc:  # nested values the style cannot carry
+            errors.append(self._style_error(name, exc))
+            return ""
+
+    def _style_error(self, name: str, exc: Exception) -> FieldError:
+        p = self._params[name]
+        return self._field_error(name, (), f"cannot be serialized ({p.location}, {p.style}): {exc}", "style")
+
+    def _check_target_length(
+        self, values: Mapping[str, Any], path: str, query: list[tuple[str, str]], errors: list[FieldError]
+    ) -> None:
+        """An error when the encoded path and query exceed ``MAX_TARGET_LENGTH``, naming the
+        argument that contributes most (an upper bound: every character percent-encoded)."""
+        total = len(path) + sum(len(quote(k, safe="")) + len(quote(v, safe="")) + 2 for k, v in query)
+        if total <= MAX_TARGET_LENGTH:
+            return
+        sizes: dict[str, int] = {}
+        for name, value in values.items():
+            p = self._params.get(name)
+            if p is None or p.location not in ("query", "path"):
+                continue
+            if p.location == "path":
+                sizes[name] = len(path_value(value, p.explode))
+            else:
+                pairs = query_pairs(name, p.style, value)
+                sizes[name] = sum(len(quote(k, safe="")) + len(quote(v, safe="")) + 2 for k, v in pairs)
+        culprit = max(sizes, key=lambda n: sizes[n])
+        errors.append(
+            self._field_error(
+                culprit,
+                (),
+                f"makes the request's path and query {total:,} characters long once encoded "
+                f"(the limit is {MAX_TARGET_LENGTH:,})",
+                "length",
+            )
+        )
 
     # -- outputs -------------------------------------------------------------------------
     def _response_validator(self, response: Response) -> Compiled | None:
@@ -371,6 +513,18 @@ def _parsed_or_none(response: httpx.Response) -> Any:
         return json.loads(response.content) if response.content else None
     except (ValueError, RecursionError):
         return None
+
+
+def _replaced(value: Any, path: tuple[str | int, ...], new: Any) -> Any:
+    """``value`` with the place at ``path`` set to ``new``; containers on the way copied."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _replaced(value[head], rest, new)}
+    copy = list(value)
+    copy[int(head)] = _replaced(copy[int(head)], rest, new)
+    return copy
 
 
 class SpecRuntime:

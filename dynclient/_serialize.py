@@ -1,5 +1,8 @@
 """Parameter serialization per OpenAPI style/explode, value-driven and validated beforehand.
 
+Values arrive as plain JSON (``None``, ``bool``, ``int``, finite ``float``, ``str``, ``list``,
+``dict`` with ``str`` keys), converted once by ``_values``: dispatch is on exact types.
+
 Supported: path ``simple``; query ``form`` (explode) and ``deepObject``; header ``simple``;
 cookie ``form``. Unsupported styles are refused when the spec is loaded.
 """
@@ -7,46 +10,91 @@ cookie ``form``. Unsupported styles are refused when the spec is loaded.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
-__all__ = ["form_body", "json_body", "path_value", "query_pairs", "scalar", "simple_value"]
+__all__ = [
+    "cookie_value_problem",
+    "form_body",
+    "header_value_problem",
+    "json_body",
+    "path_value",
+    "query_pairs",
+    "scalar",
+    "simple_value",
+]
+
+# RFC 9110 field-value: visible ASCII, space and tab (obs-text, bytes >= 0x80, is refused too:
+# httpx sends header values as ASCII, and their meaning would depend on the server)
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+# RFC 6265 cookie-octet: visible ASCII except DQUOTE, comma, semicolon and backslash
+_COOKIE_VALUE = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*")
+
+
+def header_value_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a header value as is (CR, LF, NUL, control or non-ASCII
+    characters; leading or trailing whitespace, which a server drops), or None."""
+    if _HEADER_VALUE.fullmatch(text) is None:
+        bad = next(c for c in text if _HEADER_VALUE.fullmatch(c) is None)
+        what = "a non-ASCII character" if not bad.isascii() else f"the control character {bad!r}"
+        return f"contains {what}, which a header value cannot carry (CR and LF would end the header)"
+    if text != text.strip(" \t"):
+        return "starts or ends with whitespace, which the server would drop"
+    return None
+
+
+def cookie_value_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a cookie value as is, or None. Cookie values are RFC 6265
+    cookie-octets: visible ASCII except ``"``, ``,``, ``;`` and ``\\`` (``abc; admin=true``
+    would be a second cookie). Nothing is encoded on the caller's behalf: encode it yourself,
+    in the way the server decodes it."""
+    if _COOKIE_VALUE.fullmatch(text) is None:
+        bad = next(c for c in text if _COOKIE_VALUE.fullmatch(c) is None)
+        return (
+            f"contains {bad!r}, which a cookie value cannot carry (RFC 6265 cookie-octets: visible ASCII "
+            'except space, ", comma, ; and \\)'
+        )
+    return None
 
 
 def scalar(value: Any) -> str:
-    """One primitive as it appears in a URL or header: booleans as ``true``/``false``."""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
+    """One primitive as it appears in a URL or header: booleans as ``true``/``false``,
+    numbers as JSON writes them."""
+    t = type(value)
+    if t is str:
+        return value  # type: ignore[no-any-return]
+    if t is bool:
+        return "true" if value else "false"
+    if t is int:
+        return int.__repr__(value)
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value)) if abs(value) < 2**53 else repr(value)
-    if isinstance(value, (dict, list, tuple)):
-        raise TypeError(f"cannot serialize nested value {value!r} here")
-    return str(value)
+    if t is float:
+        return float.__repr__(value)  # finite and not integer-valued (see _values)
+    if t is dict or t is list:
+        raise TypeError(f"a nested {'object' if t is dict else 'array'} cannot be serialized here")
+    raise TypeError(f"{t.__name__} is not a plain JSON value")  # pragma: no cover - converted before
 
 
 def simple_value(value: Any, explode: bool) -> str:
     """``simple`` style (unencoded): arrays comma-joined, objects as k,v or k=v pairs."""
-    if isinstance(value, Mapping):
+    t = type(value)
+    if t is dict:
         sep = "=" if explode else ","
         return ",".join(f"{k}{sep}{scalar(v)}" for k, v in value.items())
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if t is list:
         return ",".join(scalar(v) for v in value)
     return scalar(value)
 
 
 def path_value(value: Any, explode: bool) -> str:
     """A path value, percent-encoded so ``/``, ``?``, ``#`` and dot-segments cannot change the path."""
-    if isinstance(value, Mapping) or (isinstance(value, Sequence) and not isinstance(value, str)):
-        items = value.items() if isinstance(value, Mapping) else [(None, v) for v in value]
+    t = type(value)
+    if t is dict or t is list:
+        items = value.items() if t is dict else [(None, v) for v in value]
         sep = "=" if explode else ","
-        parts = [
-            (f"{quote(str(k), safe='')}{sep}" if k is not None else "") + quote(scalar(v), safe="") for k, v in items
-        ]
+        parts = [(f"{quote(k, safe='')}{sep}" if k is not None else "") + quote(scalar(v), safe="") for k, v in items]
         encoded = ",".join(parts)
     else:
         encoded = quote(scalar(value), safe="")
@@ -57,28 +105,29 @@ def path_value(value: Any, explode: bool) -> str:
 
 def query_pairs(name: str, style: str, value: Any) -> list[tuple[str, str]]:
     """``form`` explode: arrays as repeated keys, objects as their own keys; ``deepObject``: ``name[key]``."""
+    t = type(value)
     if style == "deepObject":
-        if not isinstance(value, Mapping):
-            raise TypeError(f"deepObject parameter {name!r} needs an object, got {type(value).__name__}")
+        if t is not dict:
+            raise TypeError(f"a deepObject parameter needs an object, got {'an array' if t is list else t.__name__}")
         pairs: list[tuple[str, str]] = []
         for key, item in value.items():
-            if isinstance(item, Sequence) and not isinstance(item, str):
+            if type(item) is list:
                 pairs.extend((f"{name}[{key}]", scalar(v)) for v in item)
             else:
                 pairs.append((f"{name}[{key}]", scalar(item)))
         return pairs
-    if isinstance(value, Mapping):
-        return [(str(k), scalar(v)) for k, v in value.items()]
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if t is list:
         return [(name, scalar(v)) for v in value]
+    if t is dict:
+        return [(k, scalar(v)) for k, v in value.items()]
     return [(name, scalar(value))]
 
 
 def form_body(value: Any) -> bytes:
     """An ``application/x-www-form-urlencoded`` body: object keys, arrays as repeated keys."""
-    if not isinstance(value, Mapping):
+    if type(value) is not dict:
         raise TypeError("a form body must be an object")
-    pairs = [pair for key, item in value.items() if item is not None for pair in query_pairs(str(key), "form", item)]
+    pairs = [pair for key, item in value.items() if item is not None for pair in query_pairs(key, "form", item)]
     return urlencode(pairs).encode("ascii")
 
 

@@ -35,9 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from ._build import identifier
+from ._client import client_member_names
 from ._document import escape_pointer_token
 from ._errors import SpecError
 from ._ir import ApiSpec, Operation, Webhook
+from ._names import MERGEABLE_GROUPS, check_member_names, is_keyword_parameter
 from ._stubtypes import ANY, ROOTS, TOKEN, Definition, Field, SchemaTypes, pystr, union
 
 __all__ = ["STUB_FILES", "render_stubs", "schema_type_names", "write_stubs"]
@@ -84,10 +86,7 @@ class OperationStub:
 
 
 def _needs_kwargs_typeddict(arguments: Sequence[Argument]) -> bool:
-    return any(
-        not a.name.isidentifier() or keyword.iskeyword(a.name) or a.name in {"self", "operation", "max_pages"}
-        for a in arguments
-    )
+    return not all(is_keyword_parameter(a.name) for a in arguments)  # the rule: _names
 
 
 def _arguments_typeddict(types: SchemaTypes, op: Operation, arguments: Sequence[Argument]) -> str:
@@ -393,6 +392,8 @@ def render_stubs(spec: ApiSpec) -> dict[str, str]:
                 for a, c in g.children
             ],
             "operations": [by_name[o.name] for o in g.operations],
+            # a top-level group joining the client's webhooks() (_names.MERGEABLE_GROUPS)
+            "calls_webhooks": g.path == ("webhooks",),
         }
 
     errors = []
@@ -468,7 +469,9 @@ def _class_key(key: str) -> bool:
 
 
 def _check_member_names(spec: ApiSpec, root: Group, groups: Sequence[Group], exported: set[str]) -> None:
-    """Group and method names must not hide a name the stub's annotations use."""
+    """The runtime's rule (``_names``: no spec name shadows a client member), then the
+    stub's own: group and method names must not hide a name the stub's annotations use."""
+    check_member_names(spec.operations, client_member_names(), MERGEABLE_GROUPS)
     taken = (
         ROOTS
         | exported

@@ -136,16 +136,26 @@ def server() -> Iterator[LocalServer]:
         yield srv
 
 
-# -- Hypothesis profiles (property suites) ----------------------------------------------------------
-# CI runs every property suite with a fixed seed and its documented example count ("ci", the
-# default). DYNCLIENT_HYPOTHESIS_PROFILE=long runs 20 times as many examples from a random seed.
-from hypothesis import HealthCheck  # noqa: E402 - kept with the block it serves
+# -- Hypothesis profiles ----------------------------------------------------------------------------
+# CI runs the property suites with a fixed seed (derandomize) and at least 500 examples each;
+# DYNCLIENT_HYPOTHESIS_PROFILE=long runs them with fresh randomness and 20,000 examples.
+# (Settings a test states itself, such as a smaller max_examples, still win.)
+from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
 from hypothesis import settings as _hypothesis_settings  # noqa: E402
 
 _hypothesis_settings.register_profile(
-    "ci", max_examples=500, derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    max_examples=500,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large],
 )
 _hypothesis_settings.register_profile(
-    "long", max_examples=10_000, derandomize=False, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "long",
+    max_examples=20_000,
+    derandomize=False,
+    deadline=None,
+    suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large],
 )
 _hypothesis_settings.load_profile(os.environ.get("DYNCLIENT_HYPOTHESIS_PROFILE", "ci"))

@@ -1,0 +1,127 @@
+"""Which names from a spec may become Python names: client members, keyword parameters,
+HTTP header and cookie names. One rule each, used by the runtime and the stub renderer alike.
+
+**Client members.** Operation groups and group-less operations become attributes of the
+client (``client.customers``), and deeper groups and methods attributes of an
+``OperationGroup``. A spec name may never shadow what a client has of its own, public or
+private: a spec must not be able to change how the client behaves (``validate_responses``,
+``_log_bodies``, ``_owns_http``...) or break it (``__class__``). The rule:
+
+* no name of a spec (group or method, at any depth) may start with ``_`` (private and
+  special names belong to Python and to the client);
+* no top-level name may be a member of ``Client`` or ``AsyncClient`` (their methods and
+  properties, ``dir()``) or one of the attributes a client instance sets
+  (``CLIENT_ATTRIBUTES``); the one exception are the methods of ``MERGEABLE_GROUPS``
+  (``webhooks``): a top-level *group* of that name joins the method instead of hiding it
+  (``client.webhooks(secret)`` still works, ``client.webhooks.<operation>()`` too).
+
+A spec that breaks it is refused with a ``SpecError`` naming the operation, the name and
+what it would shadow, both when a client is made and when stubs are rendered. (It is
+refused rather than left off: a client whose surface silently differs from its spec's is
+worse; rename the operationId, or load the spec without that operation, ``operations=``.)
+
+**Keyword parameters.** A parameter whose name cannot be a Python keyword parameter in a
+signature (``X-Trace``, ``page-size``, ``filter[name]``, a keyword, a name starting with
+``__``, which type checkers read as positional-only, non-ASCII, which Python normalizes,
+or a name the typed surface itself uses: ``self``, ``operation``, ``max_pages``) is still
+a keyword argument at run time (``call(op, **{"page-size": 5})``); signatures (``help()``)
+and stubs then type all of an operation's arguments as ``**arguments: Unpack[<op>_Arguments]``.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable, Set
+
+from ._errors import SpecError
+from ._ir import Operation
+
+__all__ = [
+    "CLIENT_ATTRIBUTES",
+    "MERGEABLE_GROUPS",
+    "SIGNATURE_RESERVED",
+    "check_member_names",
+    "is_http_token",
+    "is_keyword_parameter",
+    "member_clash",
+]
+
+#: The public attributes a client instance sets in ``__init__`` (its methods and properties
+#: are found with ``dir()``); a test checks this against ``vars()`` of real clients.
+CLIENT_ATTRIBUTES = frozenset(
+    {
+        "api_version",
+        "base_url",
+        "deadline",
+        "errors",
+        "max_response_bytes",
+        "operations",
+        "retry",
+        "server",
+        "validate_responses",
+        "version_header",
+        "with_raw_response",
+    }
+)
+
+#: Client methods a top-level operation group of the same name joins instead of clashing with:
+#: the group object is callable as the method (``client.webhooks(secret)``) and holds the
+#: group's operations (``client.webhooks.list_webhook_endpoints()``): Polar's full spec has a
+#: ``webhooks`` group, and ``dynclient.Webhooks`` is also reached as ``client.webhooks``.
+MERGEABLE_GROUPS = frozenset({"webhooks"})
+
+#: Names the typed surface uses beside the spec's parameters: ``self`` of the group methods,
+#: the positional ``operation`` of ``call()``, ``max_pages`` of ``paginate()``.
+SIGNATURE_RESERVED = frozenset({"self", "operation", "max_pages"})
+
+# RFC 9110 token: header field names; RFC 6265 cookie names are tokens too
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def is_http_token(name: str) -> bool:
+    """Whether ``name`` can be an HTTP header or cookie name (an RFC 9110 token)."""
+    return _TOKEN.fullmatch(name) is not None
+
+
+def is_keyword_parameter(name: str) -> bool:
+    """Whether ``name`` can be a keyword-only parameter of a signature, as is."""
+    return (
+        name.isascii()
+        and name.isidentifier()
+        and not keyword.iskeyword(name)
+        and not name.startswith("__")
+        and name not in SIGNATURE_RESERVED
+    )
+
+
+def member_clash(name: str, top_level: bool, client_members: Set[str]) -> str | None:
+    """Why ``name`` may not be a spec member (a group or method name), or None."""
+    if name.startswith("_"):
+        return "starts with '_' (private and special names belong to Python and to the client)"
+    if top_level and name in client_members:
+        return "would shadow the client's own attribute of that name"
+    return None
+
+
+def check_member_names(
+    operations: Iterable[Operation], client_members: Set[str], mergeable: Set[str] = frozenset()
+) -> None:
+    """SpecError for the first operation whose group or method name breaks the rule.
+
+    ``mergeable``: client methods a top-level *group* of the same name may join (the group
+    object stays callable as the method: ``MERGEABLE_GROUPS``); a group-less operation of
+    that name would replace the method and is refused like any other clash.
+    """
+    for op in operations:
+        names = (*op.group, op.method_name)
+        for depth, name in enumerate(names):
+            merged = depth == 0 and bool(op.group) and name in mergeable
+            reason = None if merged else member_clash(name, depth == 0, client_members)
+            if reason is not None:
+                raise SpecError(
+                    f"operation {op.name!r} (operationId {op.operation_id!r}): the name {name!r} {reason}; "
+                    "no spec name may shadow a client's attributes: rename the operationId, or load the spec "
+                    "without this operation (operations=...)",
+                    op.pointer,
+                )
