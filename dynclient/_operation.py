@@ -30,6 +30,7 @@ from ._errors import (
     status_error_class,
 )
 from ._ir import ApiSpec, Operation, Parameter, Response
+from ._limits import too_deep, too_deep_arguments, unparsable
 from ._serialize import form_body, json_body, path_value, query_pairs, scalar, simple_value
 from ._validation import Compiled, Engine, SchemaEngine
 
@@ -143,6 +144,8 @@ class PreparedOperation:
                 )
             elif value is not None:
                 values[name] = value
+        if deep := too_deep_arguments(values, self._location):  # before any recursive code sees them
+            raise RequestValidationError(self.op.name, errors + deep)
         for name in sorted(self._required - values.keys()):
             where = self._location[name]
             loc = "body" if where == "body" else f"{where}.{name}"
@@ -239,13 +242,15 @@ class PreparedOperation:
             return None, problem
         try:
             value = json.loads(response.content)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ResponseValidationError(
                 self.op.name,
                 response,
-                [FieldError("body", f"not valid JSON: {exc}", path=("body",))],
+                [FieldError("body", unparsable(exc), path=("body",))],
                 attempts=attempts,
             ) from None
+        if (deep := too_deep(value, "body", parsed=True)) is not None:  # in every mode: a limit, not a verdict
+            raise ResponseValidationError(self.op.name, response, [deep], attempts=attempts)
         if mode == "off":
             return value, None
         if declared is None:

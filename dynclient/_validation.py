@@ -14,6 +14,7 @@ same expression; the others are the same Python functions (``_formats.FORMATS``)
 jsonschema-rs also sees a discriminated ``oneOf`` whose branches provably exclude
 each other as ``anyOf`` (``exclusive_one_of_as_any_of``): same verdicts, but it stops
 at the matching branch. Both rewrites touch only the copy jsonschema-rs compiles.
+Explanations never see data nested past ``_limits.MAX_DATA_DEPTH``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from urllib.parse import unquote
 from ._document import pointer_to_fragment, resolve_pointer
 from ._errors import FieldError, SpecError
 from ._formats import FORMATS, PATTERNS
+from ._limits import too_deep
 
 if TYPE_CHECKING:
     import referencing
@@ -252,24 +254,29 @@ class Compiled:
                 return self._fast(instance)
             except (ValueError, TypeError):  # a value JSON cannot hold (e.g. a UUID object)
                 return False
-        return bool(self._python().is_valid(instance))
+        try:
+            return bool(self._python().is_valid(instance))
+        except RecursionError:  # callers bound depth first (``_limits``); never a raw error here
+            return False
 
     def errors(self, instance: Any, prefix: str = "") -> list[FieldError]:
         """Located errors for ``instance`` (empty when valid)."""
-        if self.is_valid(instance):
-            return []
-        from ._explain import field_errors
-
-        found = field_errors(self._python().iter_errors(instance), prefix)
-        return found or [FieldError(prefix or "value", "does not match the schema", "")]
+        return [fe for fe, _drift in self.judged(instance, prefix)]
 
     def judged(self, instance: Any, prefix: str = "") -> list[tuple[FieldError, bool]]:
         """Like ``errors``, each error paired with whether it is additive drift (``_drift``)."""
         if self.is_valid(instance):
             return []
+        deep = too_deep(instance, prefix)
+        if deep is not None:  # python-jsonschema recurses: it never sees data past the limit
+            return [(deep, False)]
         from ._explain import judged_errors
 
-        found = judged_errors(self._python().iter_errors(instance), prefix)
+        try:
+            found = judged_errors(self._python().iter_errors(instance), prefix)
+        except RecursionError:  # a schema whose references nest too deeply to walk
+            message = "does not match the schema (too deeply nested to explain)"
+            found = [(FieldError(prefix or "value", message, ""), False)]
         return found or [(FieldError(prefix or "value", "does not match the schema", ""), False)]
 
 
