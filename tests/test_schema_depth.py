@@ -192,11 +192,14 @@ def test_explanations_never_see_deep_data() -> None:
 
 
 def test_a_reference_chain_too_long_to_explain_never_raises_recursion_error() -> None:
-    """python-jsonschema recurses once per ``$ref``: an engine built on a document with a
-    2,000-link chain of aliases answers with errors, never a RecursionError."""
+    """python-jsonschema recurses once per ``$ref``: a 2,000-link chain of aliases is refused at
+    load (``_metaschema.MAX_IN_PLACE``); an engine built on such a document anyway answers
+    with errors, never a RecursionError."""
     schemas: dict[str, Any] = {f"S{i}": {"$ref": f"#/components/schemas/S{i + 1}"} for i in range(2000)}
     schemas["S2000"] = {"type": "integer"}
     doc = {"components": {"schemas": schemas}}
+    with pytest.raises(dynclient.SpecError, match="in-place references"):
+        dynclient.load_spec({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, **doc})
     for engine in ("rs", "python"):
         compiled = SchemaEngine(doc, engine=engine).for_pointer("/components/schemas/S0")
         errors = compiled.errors("x", "body")
