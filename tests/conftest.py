@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +16,15 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings
 
 import dynclient
+
+# Property-based suites: a fixed seed in CI; DYNCLIENT_HYPOTHESIS_PROFILE=long for longer, random runs
+# (suites that size their own runs read the same variable).
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.register_profile("long", derandomize=False, database=None, deadline=None, max_examples=5000)
+settings.load_profile(os.environ.get("DYNCLIENT_HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
