@@ -165,7 +165,12 @@ def with_dialect(node: Any, used: set[str] | None = None) -> Any:
         if isinstance(pattern, str):
             out["pattern"] = _rust_pattern(pattern)
         if isinstance(props, dict):
-            out["patternProperties"] = {_rust_pattern(k): v for k, v in out["patternProperties"].items()}
+            translated: dict[str, Any] = {}
+            for key, sub in out["patternProperties"].items():
+                rust = _rust_pattern(key)
+                # two spellings of one expression ("\\d", "[0-9]") must both still apply
+                translated[rust] = {"allOf": [translated[rust], sub]} if rust in translated else sub
+            out["patternProperties"] = translated
         out.pop(MULTIPLE_OF_KEYWORD, None)
         if "multipleOf" in schema:
             out[MULTIPLE_OF_KEYWORD] = out.pop("multipleOf")

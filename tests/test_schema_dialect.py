@@ -356,3 +356,14 @@ def test_a_documents_own_multiple_of_keyword_cannot_reach_the_engine() -> None:
     doc = {"components": {"schemas": {"S": {_dialect.MULTIPLE_OF_KEYWORD: 0, "type": "integer"}}}}
     compiled = SchemaEngine(doc, engine="rs").for_pointer("/components/schemas/S")
     assert compiled.is_valid(3)
+
+
+def test_two_spellings_of_one_pattern_property_both_apply() -> None:
+    """``\\d`` and ``[0-9]`` translate to the same expression; neither subschema may be lost."""
+    schema = {"patternProperties": {"^\\d$": {"type": "integer"}, "^[0-9]$": {"minimum": 5}}}
+    doc = {"components": {"schemas": {"S": schema}}}
+    for engine in ("rs", "python"):
+        compiled = SchemaEngine(doc, engine=engine).for_pointer("/components/schemas/S")
+        assert compiled.is_valid({"1": 7})
+        assert not compiled.is_valid({"1": 3}), engine
+        assert not compiled.is_valid({"1": "x"}), engine
