@@ -99,99 +99,117 @@ def _join(pointer: str, token: str | int) -> str:
     return f"{pointer}/{token}"
 
 
-def _content(content: Any, pointer: str, out: _Found) -> None:
-    if isinstance(content, dict):
-        for media, obj in content.items():
-            if isinstance(obj, dict) and "schema" in obj:
-                out.append((_join(_join(pointer, media), "schema"), obj["schema"]))
+class _Finder:
+    """Walks the OpenAPI objects that hold schemas, following their ``$ref``s (a parameter,
+    response, path item ... may be kept anywhere in the document), each object once."""
 
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.found: dict[str, Any] = {}
+        self.seen: set[str] = set()
 
-def _parameter(node: Any, pointer: str, out: _Found) -> None:
-    """A Parameter or Header object: ``schema`` or ``content``."""
-    if isinstance(node, dict) and "$ref" not in node:
+    def _enter(self, node: Any, pointer: str) -> tuple[Any, str] | None:
+        """The object itself, or the end of its chain of local ``$ref``s; None when already walked."""
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if not ref.startswith("#"):
+                return None  # remote: refused where the document is loaded
+            pointer = unquote(ref[1:])
+            node = resolve_pointer(self.data, pointer, at=pointer)
+        if pointer in self.seen or not isinstance(node, dict):
+            return None
+        self.seen.add(pointer)
+        return node, pointer
+
+    def schema(self, node: Any, pointer: str) -> None:
+        self.found.setdefault(pointer, node)
+
+    def content(self, content: Any, pointer: str) -> None:
+        if isinstance(content, dict):
+            for media, obj in content.items():
+                if isinstance(obj, dict) and "schema" in obj:
+                    self.schema(obj["schema"], _join(_join(pointer, media), "schema"))
+
+    def parameter(self, node: Any, pointer: str) -> None:
+        """A Parameter or Header object: ``schema`` or ``content``."""
+        entered = self._enter(node, pointer)
+        if entered is None:
+            return
+        node, pointer = entered
         if "schema" in node:
-            out.append((_join(pointer, "schema"), node["schema"]))
+            self.schema(node["schema"], _join(pointer, "schema"))
         if "content" in node:
-            _content(node["content"], _join(pointer, "content"), out)
+            self.content(node["content"], _join(pointer, "content"))
 
+    def named(self, nodes: Any, pointer: str, each: Any) -> None:
+        if isinstance(nodes, dict):
+            for name, node in nodes.items():
+                each(node, _join(pointer, name))
 
-def _named(nodes: Any, pointer: str, out: _Found, each: Any) -> None:
-    if isinstance(nodes, dict):
-        for name, node in nodes.items():
-            each(node, _join(pointer, name), out)
+    def parameters(self, nodes: Any, pointer: str) -> None:
+        if isinstance(nodes, list):
+            for i, node in enumerate(nodes):
+                self.parameter(node, _join(pointer, i))
 
-
-def _parameters(nodes: Any, pointer: str, out: _Found) -> None:
-    if isinstance(nodes, list):
-        for i, node in enumerate(nodes):
-            _parameter(node, _join(pointer, i), out)
-
-
-def _body_or_response(node: Any, pointer: str, out: _Found) -> None:
-    if isinstance(node, dict) and "$ref" not in node:
+    def body_or_response(self, node: Any, pointer: str) -> None:
+        entered = self._enter(node, pointer)
+        if entered is None:
+            return
+        node, pointer = entered
         if "content" in node:
-            _content(node["content"], _join(pointer, "content"), out)
+            self.content(node["content"], _join(pointer, "content"))
         if "headers" in node:
-            _named(node["headers"], _join(pointer, "headers"), out, _parameter)
+            self.named(node["headers"], _join(pointer, "headers"), self.parameter)
 
+    def operation(self, node: Any, pointer: str) -> None:
+        if not isinstance(node, dict):
+            return
+        if "parameters" in node:
+            self.parameters(node["parameters"], _join(pointer, "parameters"))
+        if "requestBody" in node:
+            self.body_or_response(node["requestBody"], _join(pointer, "requestBody"))
+        if "responses" in node:
+            self.named(node["responses"], _join(pointer, "responses"), self.body_or_response)
+        if "callbacks" in node:
+            self.named(node["callbacks"], _join(pointer, "callbacks"), self.callback)
 
-def _operation(node: Any, pointer: str, out: _Found) -> None:
-    if not isinstance(node, dict):
-        return
-    for key, each in _OPERATION_PARTS:
-        if key in node:
-            each(node[key], _join(pointer, key), out)
+    def callback(self, node: Any, pointer: str) -> None:
+        entered = self._enter(node, pointer)
+        if entered is not None:
+            self.named(entered[0], entered[1], self.path_item)
 
-
-def _responses(node: Any, pointer: str, out: _Found) -> None:
-    _named(node, pointer, out, _body_or_response)
-
-
-def _callbacks(node: Any, pointer: str, out: _Found) -> None:
-    _named(node, pointer, out, _callback)
-
-
-def _callback(node: Any, pointer: str, out: _Found) -> None:
-    if isinstance(node, dict) and "$ref" not in node:
-        _named(node, pointer, out, _path_item)
-
-
-def _path_item(node: Any, pointer: str, out: _Found) -> None:
-    if not isinstance(node, dict) or "$ref" in node:
-        return
-    if "parameters" in node:
-        _parameters(node["parameters"], _join(pointer, "parameters"), out)
-    for method in _HTTP_METHODS:
-        if method in node:
-            _operation(node[method], _join(pointer, method), out)
-
-
-_OPERATION_PARTS = (
-    ("parameters", _parameters),
-    ("requestBody", _body_or_response),
-    ("responses", _responses),
-    ("callbacks", _callbacks),
-)
+    def path_item(self, node: Any, pointer: str) -> None:
+        entered = self._enter(node, pointer)
+        if entered is None:
+            return
+        node, pointer = entered
+        if "parameters" in node:
+            self.parameters(node["parameters"], _join(pointer, "parameters"))
+        for method in _HTTP_METHODS:
+            if method in node:
+                self.operation(node[method], _join(pointer, method))
 
 
 def schema_locations(data: dict[str, Any]) -> list[tuple[str, Any]]:
-    """``(pointer, schema)`` for the schemas at the places OpenAPI 3.1 defines (references
-    not followed), in document order."""
-    out: _Found = []
+    """``(pointer, schema)`` for the schemas at the places OpenAPI 3.1 defines, in document
+    order; parameters, headers, bodies, responses, callbacks and path items are followed
+    through their ``$ref``s (schemas' own ``$ref``s are followed by ``_closure``)."""
+    finder = _Finder(data)
     components = data.get("components")
     if isinstance(components, dict):
         schemas = components.get("schemas")
         if isinstance(schemas, dict):
-            out += [(_join("/components/schemas", name), node) for name, node in schemas.items()]
-        _named(components.get("parameters"), "/components/parameters", out, _parameter)
-        _named(components.get("headers"), "/components/headers", out, _parameter)
-        _named(components.get("requestBodies"), "/components/requestBodies", out, _body_or_response)
-        _named(components.get("responses"), "/components/responses", out, _body_or_response)
-        _named(components.get("pathItems"), "/components/pathItems", out, _path_item)
-        _named(components.get("callbacks"), "/components/callbacks", out, _callback)
-    _named(data.get("paths"), "/paths", out, _path_item)
-    _named(data.get("webhooks"), "/webhooks", out, _path_item)
-    return out
+            for name, node in schemas.items():
+                finder.schema(node, _join("/components/schemas", name))
+        finder.named(components.get("parameters"), "/components/parameters", finder.parameter)
+        finder.named(components.get("headers"), "/components/headers", finder.parameter)
+        finder.named(components.get("requestBodies"), "/components/requestBodies", finder.body_or_response)
+        finder.named(components.get("responses"), "/components/responses", finder.body_or_response)
+        finder.named(components.get("pathItems"), "/components/pathItems", finder.path_item)
+        finder.named(components.get("callbacks"), "/components/callbacks", finder.callback)
+    finder.named(data.get("paths"), "/paths", finder.path_item)
+    finder.named(data.get("webhooks"), "/webhooks", finder.path_item)
+    return list(finder.found.items())
 
 
 def _within(pointer: str, roots: set[str]) -> bool:

@@ -66,6 +66,12 @@ def _hidden_target(doc: dict[str, Any]) -> None:
     doc["components"]["schemas"]["Thing"]["properties"]["h"] = {"$ref": "#/x-schemas/Hidden"}
 
 
+def _parameter_kept_elsewhere(doc: dict[str, Any]) -> None:
+    """A parameter object outside components, reached through the operation's $ref."""
+    doc["x-params"] = {"P": {"name": "q", "in": "query", "schema": {"type": "strnig"}}}
+    op(doc)["parameters"].append({"$ref": "#/x-params/P"})
+
+
 def _inline_body(doc: dict[str, Any]) -> None:
     op(doc)["responses"]["200"]["content"]["application/json"]["schema"] = {"type": "object", "required": "id"}
 
@@ -104,6 +110,12 @@ CASES: list[tuple[str, Callable[[], dict[str, Any]], str, str]] = [
         "/x-schemas/Hidden/maxLength",
     ),
     ("inline-response-schema", lambda: _mutated(_inline_body), "invalid schema", f"{BODY_SCHEMA}/required"),
+    (
+        "parameter-kept-elsewhere",
+        lambda: _mutated(_parameter_kept_elsewhere),
+        "invalid schema",
+        "/x-params/P/schema/type",
+    ),
 ]
 _EXPECTED_POINTERS = {
     "dynamic-ref": f"{THING}/properties/x/items/$dynamicRef",
