@@ -2,6 +2,8 @@
 
 Nothing here executes code from the document (YAML is read with the safe loader),
 and nothing is fetched unless the caller passed a URL itself or allowed remote refs.
+Files are read with a byte cap (never trusting ``stat()``: ``/dev/zero`` or a pipe stops
+at the limit), and every schema is checked against JSON Schema 2020-12 (``_metaschema``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ if TYPE_CHECKING:  # imported when a YAML document is read: JSON specs never pay
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_DEPTH",
+    "MAX_REFS",
     "Document",
     "escape_pointer_token",
     "fingerprint",
@@ -41,6 +44,9 @@ __all__ = [
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 #: Deepest nesting of objects/arrays accepted by default. Polar's full spec nests ~20 deep.
 DEFAULT_MAX_DEPTH = 64
+#: Most ``$ref``s accepted in one document (Polar's full spec has ~2,100). jsonschema-rs takes
+#: time quadratic in the length of a chain of references to compile it: 20,000 is ~0.5 s.
+MAX_REFS = 20_000
 
 
 @dataclass(frozen=True)
@@ -256,10 +262,12 @@ def load_document(
     max_depth: int = DEFAULT_MAX_DEPTH,
     allow_remote_refs: bool = False,
     fetch: bool = True,
+    check_schemas: bool = True,
 ) -> Document:
     """Read ``source`` (a path, an http(s) URL, or a parsed mapping) and check it.
 
     URLs are fetched with httpx only because the caller passed one explicitly.
+    ``check_schemas`` validates every schema against JSON Schema 2020-12 (``_metaschema``).
     """
     if isinstance(source, Mapping):
         origin = "<mapping>"
@@ -279,18 +287,7 @@ def load_document(
                 raise SpecError(f"fetching {text_source} is not allowed here")
             data, origin = _fetch(text_source, max_bytes), text_source
         else:
-            path = Path(text_source)
-            try:
-                size = path.stat().st_size
-            except OSError as exc:
-                raise SpecError(f"cannot read spec {text_source!r}: {exc.strerror}") from None
-            if size > max_bytes:
-                raise SpecError(f"{text_source}: {size} bytes exceeds the size limit of {max_bytes}")
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise SpecError(f"cannot read spec {text_source!r}: {exc}") from None
-            data, origin = _parse(text, text_source), text_source
+            data, origin = _parse(_read_capped(Path(text_source), max_bytes), text_source), text_source
     if not isinstance(data, dict):
         raise SpecError(f"{origin}: an OpenAPI document must be an object, not {type(data).__name__}")
     refs = _scan(data, max_depth)
@@ -304,7 +301,38 @@ def load_document(
         if not isinstance(entries, dict):
             raise SpecError(f"{origin}: components.{kind} must be an object", pointer_join("/components", kind))
     _check_refs(data, refs, allow_remote_refs)
-    return Document(data=data, origin=origin, fingerprint=fingerprint(data))
+    if len(refs) > MAX_REFS:
+        raise SpecError(f"{origin}: {len(refs)} $refs exceed the limit of {MAX_REFS}")
+    digest = fingerprint(data)
+    if check_schemas:
+        from ._metaschema import check_schemas as check
+
+        check(data, refs, digest)
+    return Document(data=data, origin=origin, fingerprint=digest)
+
+
+_CHUNK = 1 << 20
+
+
+def _read_capped(path: Path, max_bytes: int) -> str:
+    """The file's text, read in chunks until EOF or past ``max_bytes`` (a SpecError), whatever
+    ``stat()`` says: ``/dev/zero`` or a pipe fed without end stops at the cap."""
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        with path.open("rb", buffering=0) as f:
+            while chunk := f.read(min(_CHUNK, max_bytes + 1 - total)):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise SpecError(f"{path}: exceeds the size limit of {max_bytes} bytes (stopped reading there)")
+                chunks.append(chunk)
+    except OSError as exc:
+        raise SpecError(f"cannot read spec {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        text = b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"cannot read spec {str(path)!r}: {exc}") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as text mode reads
 
 
 def _fetch(url: str, max_bytes: int) -> Any:

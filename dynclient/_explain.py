@@ -3,7 +3,12 @@
 Imported on first use by ``_validation`` (when the python engine compiles, or when
 jsonschema-rs has said "invalid"), so a program whose calls all validate never pays
 for importing python-jsonschema and referencing. OpenAPI's ``discriminator`` names
-the branch that was meant; both engines share the format definitions of ``_formats``.
+the branch that was meant; both engines share the format definitions of ``_formats``
+and the dialect of ``_dialect``: every keyword that runs a regular expression
+(``pattern``, ``patternProperties``, and ``additionalProperties``/``unevaluatedProperties``,
+which consult ``patternProperties``) asks ``_dialect.search`` instead of Python's
+backtracking ``re``, and ``multipleOf`` is ``_dialect.is_multiple_of``. So an explanation
+costs what the verdict cost, and the two engines cannot disagree on what a pattern means.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import referencing.jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as _ValidationError
 
+from ._dialect import is_multiple_of, pattern_failure, search
 from ._errors import FieldError
 from ._formats import FORMATS
 from ._secrets import clip
@@ -87,8 +93,147 @@ def _discriminator_mapping(disc: Mapping[str, Any], one_of: Any) -> dict[str, st
     return mapping
 
 
+# -- the shared dialect (``_dialect``) as python-jsonschema keywords -----------------------
+# Same verdicts and messages as python-jsonschema's own keywords, with its ``re.search``
+# replaced by ``_dialect.search`` and its float arithmetic by ``_dialect.is_multiple_of``.
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[_ValidationError]:
+    if validator.is_type(instance, "string") and not search(pattern, instance):
+        yield _ValidationError(f"{_short(instance)} {pattern_failure(pattern, instance)}")
+
+
+def _pattern_properties(
+    validator: Any, patterns: Mapping[str, Any], instance: Any, schema: Mapping[str, Any]
+) -> Iterator[_ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if search(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def additional_keys(instance: Mapping[str, Any], schema: Any) -> list[str]:
+    """Keys of ``instance`` that neither ``properties`` nor ``patternProperties`` of ``schema`` cover."""
+    if not isinstance(schema, Mapping):
+        return list(instance)
+    properties = schema.get("properties", {})
+    patterns = list(schema.get("patternProperties", {}))
+    return [k for k in instance if k not in properties and not any(search(p, k) for p in patterns)]
+
+
+def _additional_properties(
+    validator: Any, additional: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[_ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    extras = set(additional_keys(instance, schema))
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif not additional and extras:
+        keys = sorted(extras, key=str)
+        shown = ", ".join(repr(e) for e in keys)
+        if "patternProperties" in schema:
+            verb = "does" if len(extras) == 1 else "do"
+            patterns = ", ".join(repr(p) for p in sorted(schema["patternProperties"]))
+            yield _keyed(_ValidationError(f"{shown} {verb} not match any of the regexes: {patterns}"), keys)
+        else:
+            verb = "was" if len(extras) == 1 else "were"
+            yield _keyed(_ValidationError(f"Additional properties are not allowed ({shown} {verb} unexpected)"), keys)
+
+
+def _keyed(err: _ValidationError, keys: list[str]) -> _ValidationError:
+    """``err`` carrying the offending keys (``_judged`` reports one error per key)."""
+    err.dynclient_keys = keys  # type: ignore[attr-defined]
+    return err
+
+
+def _evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any) -> list[str]:
+    """The keys of ``instance`` that ``schema`` evaluates (for ``unevaluatedProperties``): a port
+    of python-jsonschema's ``find_evaluated_property_keys_by_schema`` using ``_dialect.search``."""
+    if validator.is_type(schema, "boolean") or not isinstance(schema, Mapping):
+        return []
+    keys: list[str] = []
+    for ref_keyword in ("$ref", "$dynamicRef"):
+        ref = schema.get(ref_keyword)
+        if ref is not None:
+            resolved = validator._resolver.lookup(ref)
+            keys += _evaluated_keys(
+                validator.evolve(schema=resolved.contents, _resolver=resolved.resolver), instance, resolved.contents
+            )
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        keys += properties.keys() & instance.keys()
+    for keyword in ("additionalProperties", "unevaluatedProperties"):
+        subschema = schema.get(keyword)
+        if subschema is not None:
+            keys += [k for k, v in instance.items() if _no_errors(validator.descend(v, subschema))]
+    if "patternProperties" in schema:
+        keys += [k for k in instance for p in schema["patternProperties"] if search(p, k)]
+    for prop, subschema in (schema.get("dependentSchemas") or {}).items():
+        if prop in instance:
+            keys += _evaluated_keys(validator, instance, subschema)
+    for keyword in ("allOf", "oneOf", "anyOf"):
+        for subschema in schema.get(keyword, []):
+            if _no_errors(validator.descend(instance, subschema)):
+                keys += _evaluated_keys(validator, instance, subschema)
+    if "if" in schema:
+        if validator.evolve(schema=schema["if"]).is_valid(instance):
+            keys += _evaluated_keys(validator, instance, schema["if"])
+            if "then" in schema:
+                keys += _evaluated_keys(validator, instance, schema["then"])
+        elif "else" in schema:
+            keys += _evaluated_keys(validator, instance, schema["else"])
+    return keys
+
+
+def _no_errors(errors: Iterator[_ValidationError]) -> bool:
+    return next(errors, None) is None
+
+
+def _unevaluated_properties(
+    validator: Any, unevaluated: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[_ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    evaluated = _evaluated_keys(validator, instance, schema)
+    bad = [
+        key
+        for key in instance
+        if key not in evaluated
+        and not _no_errors(validator.descend(instance[key], unevaluated, path=key, schema_path=key))
+    ]
+    if bad:
+        keys = sorted(bad, key=str)
+        shown = ", ".join(repr(k) for k in keys)
+        verb = "was" if len(bad) == 1 else "were"
+        if unevaluated is False:
+            yield _keyed(_ValidationError(f"Unevaluated properties are not allowed ({shown} {verb} unexpected)"), keys)
+        else:
+            message = f"Unevaluated properties are not valid under the given schema ({shown} {verb} unevaluated"
+            yield _keyed(_ValidationError(message + " and invalid)"), keys)
+
+
+def _multiple_of(validator: Any, divisor: Any, instance: Any, schema: Mapping[str, Any]) -> Iterator[_ValidationError]:
+    if validator.is_type(instance, "number") and not is_multiple_of(instance, divisor):
+        yield _ValidationError(f"{instance!r} is not a multiple of {divisor!r}")
+
+
+_DIALECT_KEYWORDS = {
+    "pattern": _pattern,
+    "patternProperties": _pattern_properties,
+    "additionalProperties": _additional_properties,
+    "unevaluatedProperties": _unevaluated_properties,
+    "multipleOf": _multiple_of,
+}
+#: Draft 2020-12 in dynclient's dialect: the reference the agreement tests compare against.
+_DialectValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, _DIALECT_KEYWORDS
+)
 _ExplainingValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, {"oneOf": _discriminated_one_of}
+    _DialectValidator, {"oneOf": _discriminated_one_of}
 )
 
 
@@ -208,8 +353,7 @@ def _judged(errors: Iterable[_ValidationError], prefix: str) -> list[tuple[Field
                         add([*path, key], "required field is missing", "required", False)
                 continue
             if err.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(err.instance, dict):
-                allowed = set((err.schema or {}).get("properties", {})) if isinstance(err.schema, dict) else set()
-                extra = [k for k in err.instance if k not in allowed] or [None]
+                extra: list[str | None] = list(getattr(err, "dynclient_keys", None) or []) or [None]
                 for key in extra:
                     add(
                         path if key is None else [*path, key],
@@ -251,5 +395,7 @@ def explaining_validator(schema: Mapping[str, Any], registry: referencing.Regist
 
 
 def reference_validator(schema: Mapping[str, Any], registry: referencing.Registry[Any]) -> Any:
-    """Plain python-jsonschema (no discriminator explanations), for agreement checks."""
-    return Draft202012Validator(dict(schema), registry=registry, format_checker=_FORMAT_CHECKER)
+    """python-jsonschema Draft 2020-12 in dynclient's dialect, without discriminator
+    explanations, for agreement checks."""
+    cls = cast(Any, _DialectValidator)
+    return cls(dict(schema), registry=registry, format_checker=_FORMAT_CHECKER)

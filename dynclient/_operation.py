@@ -33,6 +33,7 @@ from ._errors import (
     status_error_class,
 )
 from ._ir import ApiSpec, Operation, Parameter, Response
+from ._limits import too_deep, unparsable
 from ._serialize import (
     cookie_value_problem,
     form_body,
@@ -44,7 +45,7 @@ from ._serialize import (
     simple_value,
 )
 from ._validation import Compiled, Engine, SchemaEngine, format_location
-from ._values import Problem, to_json
+from ._values import DEPTH_MESSAGE, Problem, to_json
 
 __all__ = [
     "MAX_TARGET_LENGTH",
@@ -202,7 +203,10 @@ class PreparedOperation:
             marks = len(inexact)
             converted = to_json(value, problems, (name,), inexact)
             if problems:
-                errors.extend(self._field_error(name, path[1:], message, "json") for path, message in problems)
+                errors.extend(
+                    self._field_error(name, path[1:], message, "depth" if message == DEPTH_MESSAGE else "json")
+                    for path, message in problems
+                )
                 problems.clear()
                 del inexact[marks:]  # the argument is refused as a whole
                 continue
@@ -438,13 +442,15 @@ class PreparedOperation:
             return None, problem
         try:
             value = json.loads(response.content)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ResponseValidationError(
                 self.op.name,
                 response,
-                [FieldError("body", f"not valid JSON: {exc}", path=("body",))],
+                [FieldError("body", unparsable(exc), path=("body",))],
                 attempts=attempts,
             ) from None
+        if (deep := too_deep(value, "body", parsed=True)) is not None:  # in every mode: a limit, not a verdict
+            raise ResponseValidationError(self.op.name, response, [deep], attempts=attempts)
         if mode == "off" or declared is None:
             return value, None
         validator = self._response_validator(declared)
@@ -478,11 +484,9 @@ class PreparedOperation:
         and by the body: the spec's class for the declared response only when the body is
         valid against its schema; otherwise the status class (``NotFoundError``, ...) or
         ``APIError``. A 404 without the version echo, to a client that sent a version, whose
-        body is not the declared 404 body, is the server refusing the version: ``ApiVersionError``."""
-        try:
-            body: Any = json.loads(response.content) if response.content else None
-        except (ValueError, RecursionError):
-            body = None
+        body is not the declared 404 body, is the server refusing the version: ``ApiVersionError``.
+        A body nested past the data-depth limit is not kept parsed (``.body`` is None, ``.text`` has it)."""
+        body = _parsed_or_none(response)
         status = response.status_code
         cls: type[APIError] = status_error_class(status)
         matches = False
@@ -509,10 +513,12 @@ class PreparedOperation:
 
 
 def _parsed_or_none(response: httpx.Response) -> Any:
+    """The body as JSON, or None when it is not JSON or nests past ``_limits.MAX_DATA_DEPTH``."""
     try:
-        return json.loads(response.content) if response.content else None
+        body = json.loads(response.content) if response.content else None
     except (ValueError, RecursionError):
         return None
+    return None if too_deep(body, parsed=True) is not None else body
 
 
 def _replaced(value: Any, path: tuple[str | int, ...], new: Any) -> Any:

@@ -13,7 +13,11 @@ Both engines assert the same formats: those with an exact regular expression
 same expression; the others are the same Python functions (``_formats.FORMATS``).
 jsonschema-rs also sees a discriminated ``oneOf`` whose branches provably exclude
 each other as ``anyOf`` (``exclusive_one_of_as_any_of``): same verdicts, but it stops
-at the matching branch. Both rewrites touch only the copy jsonschema-rs compiles.
+at the matching branch. Both engines speak one dialect (``_dialect``): ``pattern`` and
+``patternProperties`` are ECMA-262 run by one non-backtracking engine, ``multipleOf`` is
+exact decimal arithmetic; jsonschema-rs's copy gets translated patterns and the
+``multipleOf`` keyword of ``_dialect`` (``with_dialect``). The rewrites touch only the copy
+jsonschema-rs compiles. Explanations never see data nested past ``_limits.MAX_DATA_DEPTH``.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
+from ._dialect import MULTIPLE_OF_KEYWORD, PATTERN_OPTIONS, MultipleOfKeyword, PatternError, ecma_to_rust
 from ._document import pointer_to_fragment, resolve_pointer
 from ._errors import FieldError, SpecError
 from ._formats import FORMATS, PATTERNS
+from ._limits import too_deep
 
 if TYPE_CHECKING:
     import referencing
@@ -43,6 +49,7 @@ __all__ = [
     "SchemaEngine",
     "exclusive_one_of_as_any_of",
     "format_location",
+    "with_dialect",
     "with_format_patterns",
 ]
 
@@ -125,6 +132,51 @@ def with_format_patterns(node: Any, used: set[str] | None = None) -> Any:
         if used is not None:
             used.add(fmt)
         return None
+
+    return _rewrite(node, fix)
+
+
+def _rust_pattern(pattern: str) -> str:
+    try:
+        return ecma_to_rust(pattern)
+    except PatternError as exc:
+        raise SpecError(f"pattern {pattern!r}: {exc}") from None
+
+
+def with_dialect(node: Any, used: set[str] | None = None) -> Any:
+    """``node`` in the dialect both engines share (``_dialect``), spelt for jsonschema-rs: each
+    ``pattern`` and ``patternProperties`` key translated from ECMA-262, each ``multipleOf``
+    replaced by ``MULTIPLE_OF_KEYWORD`` (whose use is recorded in ``used``). A document's own
+    ``MULTIPLE_OF_KEYWORD`` keys are dropped. Unchanged subtrees are shared, not copied.
+    """
+
+    def fix(schema: dict[str, Any], out: dict[str, Any] | None) -> dict[str, Any] | None:
+        pattern = schema.get("pattern")
+        props = schema.get("patternProperties")
+        touched = (
+            (isinstance(pattern, str) and _rust_pattern(pattern) != pattern)
+            or (isinstance(props, dict) and any(_rust_pattern(k) != k for k in props))
+            or "multipleOf" in schema
+            or MULTIPLE_OF_KEYWORD in schema
+        )
+        if not touched:
+            return None
+        out = dict(schema) if out is None else out
+        if isinstance(pattern, str):
+            out["pattern"] = _rust_pattern(pattern)
+        if isinstance(props, dict):
+            translated: dict[str, Any] = {}
+            for key, sub in out["patternProperties"].items():
+                rust = _rust_pattern(key)
+                # two spellings of one expression ("\\d", "[0-9]") must both still apply
+                translated[rust] = {"allOf": [translated[rust], sub]} if rust in translated else sub
+            out["patternProperties"] = translated
+        out.pop(MULTIPLE_OF_KEYWORD, None)
+        if "multipleOf" in schema:
+            out[MULTIPLE_OF_KEYWORD] = out.pop("multipleOf")
+            if used is not None:
+                used.add(MULTIPLE_OF_KEYWORD)
+        return out
 
     return _rewrite(node, fix)
 
@@ -255,24 +307,29 @@ class Compiled:
                 return self._fast(instance)
             except (ValueError, TypeError):  # a value JSON cannot hold (e.g. a UUID object)
                 return False
-        return bool(self._python().is_valid(instance))
+        try:
+            return bool(self._python().is_valid(instance))
+        except RecursionError:  # callers bound depth first (``_limits``); never a raw error here
+            return False
 
     def errors(self, instance: Any, prefix: str = "") -> list[FieldError]:
         """Located errors for ``instance`` (empty when valid)."""
-        if self.is_valid(instance):
-            return []
-        from ._explain import field_errors
-
-        found = field_errors(self._python().iter_errors(instance), prefix)
-        return found or [FieldError(prefix or "value", "does not match the schema", "")]
+        return [fe for fe, _drift in self.judged(instance, prefix)]
 
     def judged(self, instance: Any, prefix: str = "") -> list[tuple[FieldError, bool]]:
         """Like ``errors``, each error paired with whether it is additive drift (``_drift``)."""
         if self.is_valid(instance):
             return []
+        deep = too_deep(instance, prefix)
+        if deep is not None:  # python-jsonschema recurses: it never sees data past the limit
+            return [(deep, False)]
         from ._explain import judged_errors
 
-        found = judged_errors(self._python().iter_errors(instance), prefix)
+        try:
+            found = judged_errors(self._python().iter_errors(instance), prefix)
+        except RecursionError:  # a schema whose references nest too deeply to walk
+            message = "does not match the schema (too deeply nested to explain)"
+            found = [(FieldError(prefix or "value", message, ""), False)]
         return found or [(FieldError(prefix or "value", "does not match the schema", ""), False)]
 
 
@@ -313,7 +370,7 @@ class SchemaEngine:
             # as in python-jsonschema
             used: set[str] = set()
             resources: list[Any] = [
-                (uri, exclusive_one_of_as_any_of(with_format_patterns(doc, used), doc))
+                (uri, exclusive_one_of_as_any_of(with_format_patterns(with_dialect(doc, used), used), doc))
                 for uri, doc in [(SPEC_URI, self._document), *self._extra.items()]
             ]
             self._rs_registry = jsonschema_rs.Registry(resources)
@@ -327,12 +384,20 @@ class SchemaEngine:
         no format validation at all (and no Python callbacks, whose mere presence makes
         jsonschema-rs ~40 % slower). Otherwise the Python functions, as a fallback.
         """
-        left = left | self._rs_left
+        left = (left | self._rs_left) - {MULTIPLE_OF_KEYWORD}
         if not left & FORMATS.keys():
             return {"validate_formats": False}
         formats: dict[str, Callable[[str], bool]] = {f: _always for f in left}
         formats.update(FORMATS)
         return {"formats": formats, "validate_formats": True}
+
+    def _rs_dialect_options(self, left: set[str]) -> dict[str, Any]:
+        """jsonschema-rs options of the shared dialect: the regex options, and the
+        ``multipleOf`` keyword when the rewrite used it."""
+        options: dict[str, Any] = {"pattern_options": PATTERN_OPTIONS}
+        if MULTIPLE_OF_KEYWORD in left | self._rs_left:
+            options["keywords"] = {MULTIPLE_OF_KEYWORD: MultipleOfKeyword}
+        return options
 
     # -- compilation ---------------------------------------------------------------------
     def ref(self, pointer: str) -> dict[str, str]:
@@ -354,10 +419,14 @@ class SchemaEngine:
             with self._lock:
                 registry = self._rust_registry()
             left: set[str] = set()
-            top = with_format_patterns(dict(schema), left)
+            top = with_format_patterns(with_dialect(dict(schema), left), left)
             try:
                 fast = jsonschema_rs.validator_for(
-                    top, registry=registry, offline=True, **self._rs_format_options(left)
+                    top,
+                    registry=registry,
+                    offline=True,
+                    **self._rs_format_options(left),
+                    **self._rs_dialect_options(left),
                 ).is_valid
             except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
                 raise SpecError(f"cannot compile schema: {str(exc).splitlines()[0]}", key or "") from None

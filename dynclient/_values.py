@@ -40,10 +40,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["INVALID", "MAX_DEPTH", "MAX_INT_BITS", "Problem", "to_json"]
+from ._limits import MAX_DATA_DEPTH
 
-#: Levels of nesting an argument may have (an object or array inside another is one level).
-MAX_DEPTH = 64
+__all__ = ["DEPTH_MESSAGE", "INVALID", "MAX_DEPTH", "MAX_INT_BITS", "Problem", "to_json"]
+
+#: Levels of nesting an argument may have (an object or array inside another is one level):
+#: the one data-depth limit of ``_limits``, the same for arguments and responses.
+MAX_DEPTH = MAX_DATA_DEPTH
+#: The problem reported where an argument nests deeper than ``MAX_DEPTH`` (keyword ``depth``).
+DEPTH_MESSAGE = f"nested deeper than {MAX_DEPTH} levels (or the value contains itself)"
 #: Bits an integer argument may have (2**3322 is about 10**1000).
 MAX_INT_BITS = 3322
 #: The largest magnitude below which every integer is exactly a float.
@@ -148,7 +153,7 @@ def _convert(value: Any, walk: _Walk, path: tuple[str | int, ...], depth: int) -
         return _float(value, walk, path)
     if t is dict or t is list or t is tuple or isinstance(value, dict | list | tuple):
         if depth >= MAX_DEPTH:
-            walk.problems.append((path, f"nested deeper than {MAX_DEPTH} levels (or the value contains itself)"))
+            walk.problems.append((path, DEPTH_MESSAGE))
             return INVALID
         if isinstance(value, dict):
             return _object(value, walk, path, depth + 1)

@@ -295,6 +295,44 @@ CASES = [
     ),
     Case("info-not-object", mutated(lambda d: d.update(info="x")), "info must be an object", "/info"),
     Case("not-json-values", lambda _tmp: {**base(), "x": {1, 2}}, "not a JSON document"),
+    # schemas are checked against JSON Schema 2020-12 at load (issue 10, item 13)
+    Case(
+        "schema-type-typo",
+        mutated(lambda d: d["components"]["schemas"]["Thing"].update(type="strnig")),
+        "invalid schema",
+        "/components/schemas/Thing/type",
+    ),
+    Case(
+        "schema-pattern-not-a-regex",
+        mutated(lambda d: d["components"]["schemas"]["Thing"]["properties"]["id"].update(pattern="(")),
+        "is not an ECMA-262 regular expression",
+        "/components/schemas/Thing/properties/id/pattern",
+    ),
+    Case(
+        "schema-min-length-negative",
+        mutated(lambda d: d["components"]["schemas"]["Thing"]["properties"]["id"].update(minLength=-1)),
+        "invalid schema",
+        "/components/schemas/Thing/properties/id/minLength",
+    ),
+    Case(
+        "schema-required-not-a-list",
+        mutated(lambda d: d["components"]["schemas"]["Thing"].update(required="id")),
+        "invalid schema",
+        "/components/schemas/Thing/required",
+    ),
+    Case(
+        "schema-dynamic-ref",
+        mutated(lambda d: d["components"]["schemas"]["Thing"].update({"$dynamicRef": "#meta"})),
+        "$dynamicRef is not supported",
+        "/components/schemas/Thing/$dynamicRef",
+    ),
+    Case(
+        "schema-cycle-in-place",
+        mutated(lambda d: d["components"]["schemas"]["Thing"].update(allOf=[{"$ref": "#/components/schemas/Thing"}])),
+        "in place without end",
+        "/components/schemas/Thing",
+    ),
+    Case("dev-zero", lambda _tmp: Path("/dev/zero"), "exceeds the size limit of 4096", None, {"max_bytes": 4096}),
 ]
 
 
