@@ -27,6 +27,7 @@ from ._errors import (
     APIError,
     ApiVersionError,
     ApiVersionWarning,
+    ConfigurationError,
     DynclientError,
     DynclientWarning,
     RequestValidationError,
@@ -996,6 +997,7 @@ def _cmd_fake_serve(args: argparse.Namespace) -> int:
 
 _ERRORS: tuple[tuple[type[BaseException], int], ...] = (
     (UsageError, EXIT_USAGE),
+    (ConfigurationError, EXIT_USAGE),  # a bad option or secret: the caller's mistake
     (SpecError, EXIT_SPEC),
     (RequestValidationError, EXIT_REQUEST),
     (ApiVersionError, EXIT_API_VERSION),

@@ -155,6 +155,10 @@ def _pick_server(servers: Sequence[Server], server: str | int | None) -> Server:
     raise ConfigurationError(f"unknown server {server!r}; the spec declares: {known}")
 
 
+#: Headers that carry credentials: only ``access_token`` sets them (see ``_check_headers``).
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
+
+
 def _check_headers(headers: Mapping[str, Any], what: str) -> None:
     """Refuse, at construction, a header the HTTP library would refuse on every attempt (or
     worse, pass on to a custom transport): CR, LF, NUL or any other control character,
@@ -163,6 +167,13 @@ def _check_headers(headers: Mapping[str, Any], what: str) -> None:
         if not isinstance(name, str) or not _HEADER_NAME.match(name):
             shown = repr(name)[:60] if isinstance(name, str) else type(name).__name__
             raise ConfigurationError(f"{what}: {shown} is not a valid header name")
+        if name.lower() in _CREDENTIAL_HEADERS:
+            # a credential here would escape the token's checks and scrubbing (and be silently
+            # overridden by access_token); it has one way in
+            raise ConfigurationError(
+                f"{what}: {name!r} cannot be set here; pass the token as access_token= (or ${DEFAULT_TOKEN_ENV}), "
+                "which checks it, sends it only to the base URL and keeps it out of every message and log"
+            )
         if not isinstance(value, str):
             raise ConfigurationError(f"{what}: the value of header {name!r} must be a str, not {type(value).__name__}")
         if not _HEADER_VALUE.match(value):

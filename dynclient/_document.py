@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
-from ._errors import SpecError
+from ._errors import ConfigurationError, SpecError
 
 if TYPE_CHECKING:  # imported when a YAML document is read: JSON specs never pay for it
     import yaml
@@ -269,6 +269,10 @@ def load_document(
     URLs are fetched with httpx only because the caller passed one explicitly.
     ``check_schemas`` validates every schema against JSON Schema 2020-12 (``_metaschema``).
     """
+    if not isinstance(source, str | os.PathLike | Mapping):
+        raise ConfigurationError(
+            f"a spec is a path, an http(s) URL, a parsed mapping or an ApiSpec, not {type(source).__name__}"
+        )
     if isinstance(source, Mapping):
         origin = "<mapping>"
         try:

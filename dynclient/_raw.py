@@ -8,12 +8,15 @@ around it.
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
+
+from ._errors import safe_request
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
@@ -38,6 +41,15 @@ class RawResponse(Generic[T]):
     api_version: str | None
     elapsed: datetime.timedelta
     http_response: httpx.Response = field(repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled (to another process, a cache) with the request's credential headers redacted:
+        # the token never travels in a pickle; in-process, http_response is the one received
+        response = copy.copy(self.http_response)
+        if response._request is not None:
+            response.request = safe_request(response.request)  # type: ignore[assignment]
+        fields = (self.parsed, self.status_code, self.headers, self.api_version, self.elapsed, response)
+        return (type(self), fields)
 
 
 class RawClient:

@@ -62,6 +62,8 @@ def header_value(headers: HeaderSource | Mapping[str, str] | Iterable[tuple[Any,
         items = getattr(headers, "items", None)
         pairs: Iterable[Any] = items() if callable(items) else headers if isinstance(headers, list | tuple) else ()
         for pair in pairs:
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
+                continue  # not a (name, value) pair: no header of this name here
             key = pair[0].decode("latin-1") if isinstance(pair[0], bytes) else pair[0]
             if isinstance(key, str) and key.lower() == name:
                 value = pair[1]
@@ -71,6 +73,20 @@ def header_value(headers: HeaderSource | Mapping[str, str] | Iterable[tuple[Any,
     if isinstance(value, list | tuple):  # a header repeated: its values, as one line
         value = " ".join(v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in value)
     return value if isinstance(value, str) else None
+
+
+def _secret_text_problem(secret: str) -> str | None:
+    """Why a secret given as text cannot be what the sender signs with, or None.
+
+    Whitespace around it (a secret read from a file with its newline, a CRLF ``.env``) or a
+    control character inside it would make every signature check fail as "no matching
+    signature", the most reported webhook complaint; it is named here instead.
+    """
+    if secret != secret.strip():
+        return "starts or ends with whitespace (a newline read from a file or a CRLF .env?): strip it"
+    if any(not c.isprintable() for c in secret):
+        return "contains a control character or whitespace other than a space"
+    return None
 
 
 def new_message_id() -> str:
@@ -95,6 +111,9 @@ class WebhookKeys:
         if isinstance(secret, bytes | bytearray):
             keys = [bytes(secret)]
         elif isinstance(secret, str):
+            problem = _secret_text_problem(secret)
+            if problem is not None:
+                raise ConfigurationError(f"the webhook secret {problem}; it is never quoted")
             keys = []
             if secret.startswith(_PREFIX):
                 body = secret[len(_PREFIX) :].strip()

@@ -240,16 +240,23 @@ class Webhooks:
         elif isinstance(payload, str):
             body = payload.encode("utf-8")
         else:
-            body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            try:  # what a sender posts is JSON: no NaN, no infinities, no objects JSON cannot hold
+                body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+            except (TypeError, ValueError, RecursionError) as exc:
+                raise ConfigurationError(f"sign(): the payload cannot be sent as JSON: {type(exc).__name__}") from None
         message_id = id if id is not None else new_message_id()
+        if not isinstance(message_id, str) or not message_id or not message_id.isprintable():
+            raise ConfigurationError("sign(id=...) must be a non-empty printable str")
         if timestamp is None:
             seconds = int(dt.datetime.now(tz=dt.UTC).timestamp())
         elif isinstance(timestamp, dt.datetime):
             if timestamp.tzinfo is None:
                 raise ConfigurationError("sign(timestamp=...) needs an aware datetime (or Unix seconds)")
             seconds = int(timestamp.timestamp())
+        elif isinstance(timestamp, int) and not isinstance(timestamp, bool) and timestamp >= 0:
+            seconds = timestamp
         else:
-            seconds = int(timestamp)
+            raise ConfigurationError("sign(timestamp=...) must be Unix seconds (an int >= 0) or an aware datetime")
         headers = {
             "webhook-id": message_id,
             "webhook-timestamp": str(seconds),

@@ -480,3 +480,37 @@ def test_client_tag_filter_and_operation_allow_list() -> None:
     assert tagged.operations.names and all("members" in op.tags for op in tagged.operations)
     with pytest.raises(dynclient.SpecError, match="customers_nope"):
         dynclient.Client(operations=["customers_nope"])
+
+
+def _two_status_spec() -> dict[str, Any]:
+    boom = {"title": "Boom", "type": "object", "properties": {"boom": {"type": "string"}}, "required": ["boom"]}
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Boom"}}}, "description": "x"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "https://api.example.com"}],
+        "paths": {
+            "/x": {
+                "get": {
+                    "operationId": "things:get",
+                    "responses": {"200": {"description": "ok"}, "400": error, "409": error},
+                }
+            }
+        },
+        "components": {"schemas": {"Boom": boom}},
+    }
+
+
+@pytest.mark.parametrize("status", [400, 409])
+def test_a_spec_class_declared_under_two_statuses_is_both_status_classes(make_api: Any, status: int) -> None:
+    api: Api = make_api(lambda _r: json_response(status, {"boom": "yes"}), dynclient.load_spec(_two_status_spec()))
+    boom = api.errors.Boom
+    assert issubclass(boom, dynclient.BadRequestError) and issubclass(boom, dynclient.ConflictError)
+    with pytest.raises(boom) as info:
+        api.call("things_get")
+    assert info.value.status_code == status and info.value.body == {"boom": "yes"}
+    # a body that is not the declared one: the status class alone
+    other: Api = make_api(lambda _r: json_response(status, {"detail": "no"}), dynclient.load_spec(_two_status_spec()))
+    with pytest.raises(dynclient.APIError) as plain:
+        other.call("things_get")
+    assert type(plain.value) is (dynclient.BadRequestError if status == 400 else dynclient.ConflictError)

@@ -114,7 +114,18 @@ def test_raw_response_repr_is_short_and_it_pickles(make_api: Any) -> None:
     text = repr(raw)
     assert text.startswith("RawResponse(parsed=") and "status_code=200" in text and "api_version='2026-10'" in text
     assert "http_response" not in text and TOKEN not in text
-    assert pickle.loads(pickle.dumps(raw.parsed)) == raw.parsed
+    pickled = pickle.dumps(raw)
+    assert TOKEN.encode() not in pickled  # the request's Authorization is redacted in a pickle
+    again = pickle.loads(pickled)
+    assert (again.parsed, again.status_code, again.api_version, again.elapsed) == (
+        raw.parsed,
+        raw.status_code,
+        raw.api_version,
+        raw.elapsed,
+    )
+    assert again.headers == raw.headers and again.http_response.content == raw.http_response.content
+    assert again.http_response.request.headers["authorization"] == "[redacted]"
+    assert raw.http_response.request.headers["authorization"] == f"Bearer {TOKEN}"  # in-process: as sent
 
 
 # -- against a real server ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ operations, through both clients, in each response-validation mode.
   127.0.0.1 (wrong or missing ``Content-Length``, connections closed early).
 
 Examples: the registered Hypothesis profile (tests/conftest.py): 500 with a fixed seed in CI (the
-real-server sample a tenth of that), ``DYNCLIENT_HYPOTHESIS_PROFILE=long`` for 10,000 from a
+real-server sample a tenth of that), ``DYNCLIENT_HYPOTHESIS_PROFILE=long`` for 20,000 from a
 random seed.
 """
 

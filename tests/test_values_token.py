@@ -409,3 +409,19 @@ def test_clients_made_while_another_thread_scrubs() -> None:
         worker.join()
         sys.setswitchinterval(interval)
     assert failures == []
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+@pytest.mark.parametrize("name", ["Authorization", "authorization", "Proxy-Authorization"])
+def test_a_credential_header_has_one_way_in_access_token(kind: str, name: str) -> None:
+    """A token in ``headers=`` would skip the token's checks and scrubbing (and be silently
+    overridden by ``access_token``): refused at construction and in ``with_options``."""
+    cls = dynclient.Client if kind == "sync" else dynclient.AsyncClient
+    with pytest.raises(dynclient.ConfigurationError) as info:
+        cls(headers={name: f"Bearer {TOKEN}"})
+    assert "access_token" in str(info.value)
+    assert_clean(*_error_texts(info.value))
+    client = cls(access_token=TOKEN)
+    with pytest.raises(dynclient.ConfigurationError) as clone_info:
+        client.with_options(headers={name: f"Bearer {TOKEN}"})
+    assert_clean(*_error_texts(clone_info.value))

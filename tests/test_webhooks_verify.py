@@ -239,3 +239,31 @@ def test_keys_hold_no_state_worth_leaking() -> None:
     assert repr(keys) == str(keys) == "<webhook secret: redacted>"
     with pytest.raises(TypeError):
         pickle.dumps(keys)
+
+
+@pytest.mark.parametrize("secret", ["polar_whs_secret\n", "polar_whs_secret\r\n", " polar_whs_secret", "polar\twhs"])
+def test_a_secret_with_whitespace_or_control_characters_is_named_not_a_signature_mismatch(secret: str) -> None:
+    # a secret read from a file or a CRLF .env: said at construction, never quoted, instead of
+    # every delivery failing later as "no matching signature"
+    with pytest.raises(dynclient.ConfigurationError) as info:
+        dynclient.Webhooks(secret)
+    assert "polar_whs_secret" not in str(info.value) and "polar" not in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_sign_refuses_what_a_sender_could_not_send() -> None:
+    hooks = dynclient.Webhooks("polar_whs_secret")
+    for payload in ({"a": float("nan")}, {"a": float("inf")}, {"a": {1, 2}}):
+        with pytest.raises(dynclient.ConfigurationError):
+            hooks.sign(payload)
+    for kwargs in ({"timestamp": "1700000000"}, {"timestamp": -1}, {"timestamp": True}, {"id": ""}, {"id": "a\nb"}):
+        with pytest.raises(dynclient.ConfigurationError):
+            hooks.sign({"a": 1}, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("headers", [[1, 2, 3], [("webhook-id",)], [(1, 2)], 5, None, "webhook-id: x"])
+def test_headers_of_any_odd_shape_are_a_verification_error(headers: Any) -> None:
+    hooks = dynclient.Webhooks("polar_whs_secret")
+    body, _ = hooks.sign({"type": "customer.created", "timestamp": "2026-01-01T00:00:00Z", "data": {}})
+    with pytest.raises(dynclient.WebhookVerificationError):
+        hooks.parse(body, headers)
