@@ -10,9 +10,8 @@ import keyword
 import re
 from collections.abc import Mapping
 from typing import Any, cast
-from urllib.parse import unquote
 
-from ._document import Document, follow_refs, pointer_join, resolve_pointer
+from ._document import Document
 from ._errors import SpecError
 from ._ir import (
     NO_DEFAULT,
@@ -30,10 +29,11 @@ from ._ir import (
     Webhook,
 )
 from ._names import is_http_token
+from ._schema.openapi import HTTP_METHODS
+from ._schema.pointer import component_name, follow_refs, pointer_join, ref_pointer, resolve_pointer
 
 __all__ = ["FORM_MEDIA", "RESERVED_ARGUMENTS", "build_spec", "identifier"]
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 #: Keyword arguments of ``call()`` that are not spec parameters.
 RESERVED_ARGUMENTS = frozenset({"body"})
 
@@ -45,7 +45,6 @@ _SUPPORTED_STYLES = {
     "header": {"simple"},
     "cookie": {"form"},
 }
-_SCHEMA_PREFIX = "/components/schemas/"
 #: The one non-JSON request body media type supported (flat objects, form-encoded).
 FORM_MEDIA = "application/x-www-form-urlencoded"
 _NON_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]")
@@ -89,9 +88,9 @@ def _schema_ref(doc: Mapping[str, Any], pointer: str, raw: Any) -> SchemaRef:
         if not ref.startswith("#") or ref in seen:
             break
         seen.add(ref)
-        target_pointer = unquote(ref[1:])
-        if target_pointer.startswith(_SCHEMA_PREFIX) and name is None:
-            name = target_pointer[len(_SCHEMA_PREFIX) :]
+        target_pointer = ref_pointer(ref) or ""
+        if name is None:
+            name = component_name(target_pointer)
         target = resolve_pointer(doc, target_pointer, at=pointer)
         if not isinstance(target, Mapping):
             break

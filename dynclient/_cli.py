@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ._describe import describe_schema
-from ._document import follow_refs, load_document
+from ._document import load_document
 from ._errors import (
     APIError,
     ApiVersionError,
@@ -41,6 +41,7 @@ from ._errors import (
 from ._extract import dump_spec, extract, extract_choice
 from ._ir import NO_DEFAULT, ApiSpec, Operation
 from ._operation import VALIDATE_MODES
+from ._schema.pointer import follow_refs, pointer_join
 from ._secrets import clip, scrub
 from ._spec import bundled_spec_dir, load_spec
 
@@ -505,7 +506,7 @@ def _cmd_spec_check(args: argparse.Namespace) -> int:
     problems = 0
     for error in validator_cls(document.data).iter_errors():
         problems += 1
-        path = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in getattr(error, "path", ()))
+        path = pointer_join("", *getattr(error, "path", ())) or "/"
         message = str(getattr(error, "message", error)).splitlines()[0]
         print(f"{args.file}: {path}: {message}", file=sys.stderr)
         if problems >= args.max_errors:

@@ -447,7 +447,7 @@ class _ClientBase:
         except (httpx.InvalidURL, ValueError, TypeError) as exc:  # UnicodeEncodeError is a ValueError
             reason = clip(self._scrub(f"{type(exc).__name__}: {exc}"), 200)
             raise RequestValidationError(
-                prep.op.name, [FieldError("request", f"cannot be sent: {reason}", "request", ("request",))]
+                prep.op.name, [FieldError.at(("request",), f"cannot be sent: {reason}", "request")]
             ) from None
         url = request.url
         if (url.scheme, url.host, url.port) != self._origin:
@@ -550,7 +550,7 @@ class _ClientBase:
             problem = ResponseValidationError(
                 prep.op.name,
                 response,
-                [FieldError("body", f"cannot be decoded: {type(exc).__name__}", "decode", ("body",))],
+                [FieldError.at(("body",), f"cannot be decoded: {type(exc).__name__}", "decode")],
                 attempts=attempts,
             )
             raise self._scrubbed(problem) from exc

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._document import follow_refs, pointer_join
 from ._ir import ApiSpec, Operation, Webhook
+from ._schema.pointer import follow_refs, pointer_join
 
 __all__ = ["Change", "SpecDiff", "diff_specs"]
 

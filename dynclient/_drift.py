@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import FieldError, SpecError
-from ._validation import SPEC_URI, Compiled, format_location
+from ._validation import SPEC_URI, Compiled
 
 __all__ = [
     "LENIENT_URI",
@@ -414,8 +414,7 @@ def _drift_error(document: Mapping[str, Any], key: str, at: str, instance: Any, 
         declared = node.get("properties") if isinstance(node.get("properties"), dict) else {}
         allowed = f" (the spec knows: {_listed(declared, 12)})" if declared else ""
         message = f"unknown field (not in the schema){allowed}"
-    full = tuple(path) if not prefix else (*prefix.split("."), *path)
-    return FieldError(format_location(prefix, path), message, keyword, full)
+    return FieldError.at(path, message, keyword, prefix=prefix)
 
 
 def drift_message(operation: str, error: FieldError, spec_version: str, more: int = 0) -> str:

@@ -29,7 +29,6 @@ from ._dialect import is_multiple_of, pattern_failure, search
 from ._errors import FieldError
 from ._formats import FORMATS
 from ._secrets import clip
-from ._validation import format_location
 
 __all__ = ["explaining_validator", "field_errors", "judged_errors", "python_registry", "reference_validator"]
 
@@ -336,8 +335,7 @@ def _judged(errors: Iterable[_ValidationError], prefix: str) -> list[tuple[Field
     out: list[tuple[FieldError, bool]] = []
 
     def add(path: list[Any], message: str, keyword: str, drift: bool) -> None:
-        full = tuple(path) if not prefix else (*prefix.split("."), *path)
-        out.append((FieldError(format_location(prefix, path), message, keyword, full), drift))
+        out.append((FieldError.at(path, message, keyword, prefix=prefix), drift))
 
     for top in errors:
         for err in _leaves(top):

@@ -44,7 +44,7 @@ from ._serialize import (
     scalar,
     simple_value,
 )
-from ._validation import Compiled, Engine, SchemaEngine, format_location
+from ._validation import Compiled, Engine, SchemaEngine
 from ._values import DEPTH_MESSAGE, Problem, to_json
 
 __all__ = [
@@ -189,14 +189,8 @@ class PreparedOperation:
                 hint = difflib.get_close_matches(name, self.argument_names, n=1)
                 suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
                 accepted = ", ".join(self.argument_names) or "none"
-                errors.append(
-                    FieldError(
-                        f"argument.{name}",
-                        f"unknown argument{suggestion}; {self.op.name} accepts: {accepted}",
-                        "unknown",
-                        ("argument", name),
-                    )
-                )
+                message = f"unknown argument{suggestion}; {self.op.name} accepts: {accepted}"
+                errors.append(FieldError.at(("argument", name), message, "unknown"))
                 continue
             if value is None:
                 continue
@@ -229,7 +223,7 @@ class PreparedOperation:
                 for fe in validator.errors(values):
                     head = fe.path[0] if fe.path else None
                     if not isinstance(head, str) or head not in self._location:
-                        errors.append(FieldError("argument", fe.message, fe.keyword, ("argument",)))
+                        errors.append(FieldError.at(("argument",), fe.message, fe.keyword))
                     else:
                         errors.append(self._field_error(head, fe.path[1:], fe.message, fe.keyword))
             if inexact:
@@ -268,9 +262,7 @@ class PreparedOperation:
     def _field_error(self, name: str, path: tuple[str | int, ...], message: str, keyword: str) -> FieldError:
         """A FieldError at ``path`` inside argument ``name`` (``query.limit``, ``body.items[2].id``)."""
         where = self._location[name]
-        full: tuple[str | int, ...] = ("body", *path) if where == "body" else (where, name, *path)
-        head = "body" if where == "body" else f"{where}.{name}"
-        return FieldError(format_location(head, path), message, keyword, full)
+        return FieldError.at(("body", *path) if where == "body" else (where, name, *path), message, keyword)
 
     def parts(self, arguments: Mapping[str, Any]) -> RequestParts:
         """Validate ``arguments`` and serialize them; nothing is sent from here.
@@ -425,7 +417,7 @@ class PreparedOperation:
             return parsed, ResponseValidationError(
                 self.op.name,
                 response,
-                [FieldError("status", f"HTTP {status} is not declared (declared: {codes})", path=("status",))],
+                [FieldError.at(("status",), f"HTTP {status} is not declared (declared: {codes})")],
                 body=parsed,
                 attempts=attempts,
             )
@@ -435,7 +427,7 @@ class PreparedOperation:
                 problem = ResponseValidationError(
                     self.op.name,
                     response,
-                    [FieldError("body", "empty body, but the spec declares content", path=("body",))],
+                    [FieldError.at(("body",), "empty body, but the spec declares content")],
                     text="",
                     attempts=attempts,
                 )
@@ -446,7 +438,7 @@ class PreparedOperation:
             raise ResponseValidationError(
                 self.op.name,
                 response,
-                [FieldError("body", unparsable(exc), path=("body",))],
+                [FieldError.at(("body",), unparsable(exc))],
                 attempts=attempts,
             ) from None
         if (deep := too_deep(value, "body", parsed=True)) is not None:  # in every mode: a limit, not a verdict

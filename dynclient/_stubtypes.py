@@ -18,8 +18,8 @@ from typing import Any, Literal
 from urllib.parse import unquote
 
 from ._build import identifier
-from ._document import escape_pointer_token, follow_refs, resolve_pointer
 from ._errors import SpecError
+from ._schema.pointer import escape_pointer_token, follow_refs, resolve_pointer
 
 __all__ = ["ANY", "ROOTS", "TOKEN", "Definition", "Field", "Mode", "SchemaTypes", "pystr", "type_name", "union"]
 

@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import unquote
 
 from ._dialect import MULTIPLE_OF_KEYWORD, PATTERN_OPTIONS, MultipleOfKeyword, PatternError, ecma_to_rust
-from ._document import pointer_to_fragment, resolve_pointer
 from ._errors import FieldError, SpecError
 from ._formats import FORMATS, PATTERNS
 from ._limits import too_deep
+from ._schema.pointer import lookup_pointer, pointer_to_fragment, ref_pointer
 
 if TYPE_CHECKING:
     import referencing
@@ -48,7 +47,6 @@ __all__ = [
     "Engine",
     "SchemaEngine",
     "exclusive_one_of_as_any_of",
-    "format_location",
     "with_dialect",
     "with_format_patterns",
 ]
@@ -197,12 +195,9 @@ def _tag(schema: Any, root: Any, prop: str, depth: int = 0) -> tuple[bool, Any]:
     ):
         return True, props[prop]["const"]
     ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#"):
-        try:
-            target = resolve_pointer(root, unquote(ref[1:]))
-        except SpecError:
-            return False, None
-        return _tag(target, root, prop, depth + 1)
+    target = ref_pointer(ref) if isinstance(ref, str) else None
+    if target is not None:
+        return _tag(lookup_pointer(root, target), root, prop, depth + 1)
     return False, None
 
 
@@ -269,14 +264,6 @@ def _any_of_walk(node: Any, root: Any) -> Any:
     return _rewrite(node, fix)
 
 
-def format_location(prefix: str, path: Iterable[str | int]) -> str:
-    """``body`` + ``["billing_address", "country"]`` -> ``body.billing_address.country``."""
-    out = prefix
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 class Compiled:
     """A compiled schema: ``is_valid`` (fast) and ``errors`` (explained, located)."""
 
@@ -329,8 +316,8 @@ class Compiled:
             found = judged_errors(self._python().iter_errors(instance), prefix)
         except RecursionError:  # a schema whose references nest too deeply to walk
             message = "does not match the schema (too deeply nested to explain)"
-            found = [(FieldError(prefix or "value", message, ""), False)]
-        return found or [(FieldError(prefix or "value", "does not match the schema", ""), False)]
+            found = [(FieldError.at((), message, prefix=prefix or "value"), False)]
+        return found or [(FieldError.at((), "does not match the schema", prefix=prefix or "value"), False)]
 
 
 class SchemaEngine:

@@ -32,8 +32,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .._document import resolve_pointer
 from .._ir import NO_DEFAULT, ApiSpec, Operation, Parameter, Response, SchemaRef
+from .._schema.pointer import resolve_pointer
 from .schema import Variant, json_types, resolve, variants
 
 __all__ = ["Binding", "Key", "ListPlan", "Model", "Resource", "Role", "infer"]

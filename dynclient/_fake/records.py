@@ -23,8 +23,8 @@ import copy
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from .._document import resolve_pointer
 from .._ir import SchemaRef
+from .._schema.pointer import resolve_pointer
 from .generate import Generator
 from .infer import Resource, pick_variant
 from .schema import Variant, json_types, resolve, variants

@@ -70,7 +70,8 @@ class Responder:
         """Raise ``FakeResponseError`` unless ``body`` is what ``op`` declares for ``status``."""
         declared = op.response_for(status)
         if declared is None:
-            raise FakeResponseError(op.name, status, [FieldError("status", f"HTTP {status} is not declared")], body)
+            error = FieldError.at(("status",), f"HTTP {status} is not declared")
+            raise FakeResponseError(op.name, status, [error], body)
         validator = self.validator(declared)
         if validator is not None and not validator.is_valid(body):
             raise FakeResponseError(op.name, status, validator.errors(body, "body"), body)

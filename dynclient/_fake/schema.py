@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._document import follow_refs, pointer_join
+from .._schema.pointer import follow_refs, pointer_join
 
 __all__ = ["Variant", "allows_null", "json_types", "resolve", "variants"]
 
