@@ -34,11 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._build import identifier
 from ._client import client_member_names
 from ._errors import SpecError
 from ._ir import ApiSpec, Operation, Webhook
-from ._names import MERGEABLE_GROUPS, check_member_names, is_keyword_parameter
+from ._names import MERGEABLE_GROUPS, check_member_names, identifier, is_keyword_parameter
 from ._schema.pointer import escape_pointer_token
 from ._stubtypes import ANY, ROOTS, TOKEN, Definition, Field, SchemaTypes, pystr, union
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from ._build import identifier
 from ._errors import SpecError
+from ._names import identifier
 from ._schema.pointer import escape_pointer_token, follow_refs, resolve_pointer
 
 __all__ = ["ANY", "ROOTS", "TOKEN", "Definition", "Field", "Mode", "SchemaTypes", "pystr", "type_name", "union"]

@@ -27,12 +27,13 @@ import httpx
 from .._cli import UsageError, parse_params
 from .._errors import FieldError
 from .._ir import ApiSpec, Operation, Parameter
+from .._schema.media import is_json
+from .._schema.openapi import path_template
 from .._validation import Compiled, SchemaEngine
 from .schema import json_types
 
 __all__ = ["Decoded", "OperationDecoder", "Router", "detail_entry"]
 
-_JSON = re.compile(r"^application/([\w.+-]+\+)?json\b", re.I)
 _LOCATIONS = ("path", "query", "header", "cookie")
 
 
@@ -57,13 +58,10 @@ class Router:
             by_path.setdefault(op.path, {})[op.http_method] = op
         routes: list[tuple[tuple[int, int], Route]] = []
         for template, methods in by_path.items():
-            pattern, names, pos = "", [], 0
-            body = template.rstrip("/")
-            for m in re.finditer(r"{([^{}]+)}", body):
-                pattern += re.escape(body[pos : m.start()]) + "([^/]+)"
-                names.append(m.group(1))
-                pos = m.end()
-            pattern += re.escape(body[pos:]) + ("/" if template.endswith("/") else "")
+            pieces, tail = path_template(template.rstrip("/"))
+            names = [name for _, name in pieces]
+            pattern = "".join(re.escape(literal) + "([^/]+)" for literal, _ in pieces)
+            pattern += re.escape(tail) + ("/" if template.endswith("/") else "")
             literal = len(re.sub(r"{[^{}]+}", "", template))
             routes.append(((len(names), -literal), Route(re.compile(pattern), template, tuple(names), methods)))
         self._routes = [r for _, r in sorted(routes, key=lambda item: item[0])]
@@ -115,7 +113,7 @@ class OperationDecoder:
             self._by_location[p.location].append(p)
         self._arrays = {p.name for p in op.parameters if "array" in json_types(spec.document, p.schema.raw)}
         body = op.request_body
-        self._body_json = body is not None and bool(_JSON.match(body.media_type))
+        self._body_json = body is not None and is_json(body.media_type)
 
     def validator(self) -> Compiled:
         if self._validator is None:

@@ -25,9 +25,10 @@ from typing import Any
 
 from .._ir import SchemaRef
 from .._schema.pointer import resolve_pointer
+from .._schema.unions import resolve
 from .generate import Generator
 from .infer import Resource, pick_variant
-from .schema import Variant, json_types, resolve, variants
+from .schema import Variant, json_types, variants
 
 __all__ = ["Records"]
 

@@ -18,8 +18,8 @@ import httpx
 
 from .._errors import DynclientError, FieldError
 from .._ir import Operation, Response
+from .._schema.media import is_json
 from .._validation import Compiled, SchemaEngine
-from .infer import _JSON
 
 __all__ = ["FakeError", "FakeResponseError", "Responder", "reason"]
 
@@ -86,7 +86,7 @@ class Responder:
         if check and op is not None:
             self.check(op, status, body)
         media = (self.media_type(op, status) if op is not None else None) or "application/json"
-        if not _JSON.match(media):
+        if not is_json(media):
             media = "application/json"
         content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         return httpx.Response(status, headers={**headers, "content-type": media}, content=content)

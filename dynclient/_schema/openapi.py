@@ -1,4 +1,5 @@
-"""Where OpenAPI 3.1 keeps things: the operations of a path item, and every place a schema stands.
+"""Where OpenAPI 3.1 keeps things: the operations of a path item, the parameters of a path
+template, and every place a schema stands.
 
 A document's schemas live under ``components/schemas`` and inside parameters, headers,
 request bodies, responses, callbacks, path items and webhooks, each of which may itself be
@@ -8,15 +9,34 @@ walk that knows those places (the load-time schema check asks it).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .._errors import SpecError
 from .pointer import follow_refs, pointer_join
 
-__all__ = ["HTTP_METHODS", "schema_locations"]
+__all__ = ["HTTP_METHODS", "path_template", "schema_locations", "template_names"]
 
 #: The operations a Path Item Object may hold, in the order OpenAPI lists them.
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_TEMPLATE = re.compile(r"{([^{}]+)}")
+
+
+def template_names(path: str) -> list[str]:
+    """The parameter names of a path template, in order (``/a/{id}/b/{x}`` -> ``["id", "x"]``)."""
+    return _TEMPLATE.findall(path)
+
+
+def path_template(path: str) -> tuple[list[tuple[str, str]], str]:
+    """A path template split once: ``[(literal, name), ...]`` and the literal tail
+    (``/a/{id}/b`` -> ``([("/a/", "id")], "/b")``)."""
+    pieces: list[tuple[str, str]] = []
+    pos = 0
+    for m in _TEMPLATE.finditer(path):
+        pieces.append((path[pos : m.start()], m.group(1)))
+        pos = m.end()
+    return pieces, path[pos:]
+
 
 _Found = list[tuple[str, Any]]  # (pointer, schema)
 
