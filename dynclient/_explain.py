@@ -28,6 +28,7 @@ from jsonschema.exceptions import ValidationError as _ValidationError
 from ._dialect import is_multiple_of, pattern_failure, search
 from ._errors import FieldError
 from ._formats import FORMATS
+from ._schema.unions import discriminator
 from ._secrets import clip
 
 __all__ = ["explaining_validator", "field_errors", "judged_errors", "python_registry", "reference_validator"]
@@ -55,12 +56,11 @@ def _discriminated_one_of(
     errors = list(_draft_one_of(validator, one_of, instance, schema))
     if not errors:
         return
-    disc = schema.get("discriminator")
-    if not isinstance(disc, Mapping) or not isinstance(instance, dict):
+    disc = discriminator(schema)
+    if disc is None or not isinstance(instance, dict):
         yield from errors
         return
-    prop = str(disc.get("propertyName"))
-    mapping = _discriminator_mapping(disc, one_of)
+    prop = disc.property
     if prop not in instance:
         yield _ValidationError(  # located at the object: the missing key is appended when reported
             f"{prop!r} is a required property (it selects the variant)",
@@ -69,27 +69,17 @@ def _discriminated_one_of(
         )
         return
     value = instance[prop]
-    target = mapping.get(value) if isinstance(value, str) else None
+    target = disc.target(value)
     if target is None:
-        allowed = ", ".join(repr(k) for k in mapping)
+        allowed = ", ".join(repr(k) for k in disc.mapping)
         yield _ValidationError(
             f"{value!r} is not a known {prop!r}; expected one of {allowed}",
             validator="discriminator",
-            validator_value=disc,
+            validator_value=schema["discriminator"],
             path=[prop],
         )
         return
     yield from validator.descend(instance, {"$ref": target})
-
-
-def _discriminator_mapping(disc: Mapping[str, Any], one_of: Any) -> dict[str, str]:
-    mapping = dict(disc.get("mapping") or {})
-    if not mapping and isinstance(one_of, list):
-        for branch in one_of:
-            ref = branch.get("$ref") if isinstance(branch, Mapping) else None
-            if isinstance(ref, str):
-                mapping[ref.rsplit("/", 1)[-1]] = ref
-    return mapping
 
 
 # -- the shared dialect (``_dialect``) as python-jsonschema keywords -----------------------

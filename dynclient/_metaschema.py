@@ -35,6 +35,7 @@ import jsonschema_rs
 
 from ._dialect import pattern_problem
 from ._errors import SpecError
+from ._schema.keywords import IN_PLACE_LIST, IN_PLACE_MAP, IN_PLACE_ONE
 from ._schema.openapi import schema_locations
 from ._schema.pointer import pointer_join, ref_pointer, resolve_pointer
 
@@ -141,10 +142,6 @@ def _problem(error: Any, pointer: str) -> SpecError:
     return SpecError(f"invalid schema: {message}", where)
 
 
-_IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
-_IN_PLACE_ONE = ("not", "if", "then", "else")
-
-
 def _in_place_refs(node: Any) -> list[tuple[str, int]]:
     """The local ``$ref`` targets a schema applies in place (to the same value), each with the
     number of in-place steps taken to reach its ``$ref`` (0: the schema itself holds it)."""
@@ -158,16 +155,17 @@ def _in_place_refs(node: Any) -> list[tuple[str, int]]:
         target = ref_pointer(ref) if isinstance(ref, str) else None
         if target is not None:
             out.append((target, steps))
-        for key in _IN_PLACE_LISTS:
+        for key in IN_PLACE_LIST:
             value = item.get(key)
             if isinstance(value, list):
                 stack.extend((v, steps + 1) for v in value)
-        for key in _IN_PLACE_ONE:
+        for key in IN_PLACE_ONE:
             if key in item:
                 stack.append((item[key], steps + 1))
-        dependent = item.get("dependentSchemas")
-        if isinstance(dependent, dict):
-            stack.extend((v, steps + 1) for v in dependent.values())
+        for key in IN_PLACE_MAP:
+            value = item.get(key)
+            if isinstance(value, dict):
+                stack.extend((v, steps + 1) for v in value.values())
     return out
 
 

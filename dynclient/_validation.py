@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._dialect import MULTIPLE_OF_KEYWORD, PATTERN_OPTIONS, MultipleOfKeyword, PatternError, ecma_to_rust
 from ._errors import FieldError, SpecError
 from ._formats import FORMATS, PATTERNS
 from ._limits import too_deep
-from ._schema.pointer import lookup_pointer, pointer_to_fragment, ref_pointer
+from ._schema.keywords import document_children
+from ._schema.pointer import follow_refs, pointer_to_fragment
+from ._schema.types import single_value
 
 if TYPE_CHECKING:
     import referencing
@@ -54,20 +56,7 @@ __all__ = [
 SPEC_URI = "urn:dynclient:spec"
 Engine = Literal["auto", "rs", "python"]
 
-# keys whose values are instance data, not schemas: never rewritten
-_DATA_KEYS = frozenset({"const", "enum", "default", "examples", "example"})
-# keys whose values map arbitrary names (which may equal a data key) to schemas
-_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas"})
 _ANCHORED = {name: f"^(?:{regex})$" for name, regex in PATTERNS.items()}
-
-
-def _schema_children(node: dict[str, Any]) -> Iterator[tuple[str, Any, bool]]:
-    """(key, value, is_map) for the keys of a schema node that may hold schemas."""
-    for key, value in node.items():
-        if key in _SCHEMA_MAPS and isinstance(value, dict):
-            yield key, value, True
-        elif key not in _DATA_KEYS and not key.startswith("x-") and isinstance(value, (dict, list)):
-            yield key, value, False
 
 
 _Fix = Callable[[dict[str, Any], "dict[str, Any] | None"], "dict[str, Any] | None"]
@@ -85,7 +74,7 @@ def _rewrite(node: Any, fix: _Fix) -> Any:
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] | None = None
-    for key, value, is_map in _schema_children(node):
+    for key, value, is_map in document_children(node):
         new: Any
         if is_map:
             new = {k: _rewrite(v, fix) for k, v in value.items()}
@@ -179,25 +168,19 @@ def with_dialect(node: Any, used: set[str] | None = None) -> Any:
     return _rewrite(node, fix)
 
 
-def _tag(schema: Any, root: Any, prop: str, depth: int = 0) -> tuple[bool, Any]:
+def _tag(schema: Any, root: Any, prop: str) -> tuple[bool, Any]:
     """``(True, value)`` when every instance valid against ``schema`` is an object whose
-    ``prop`` equals ``value`` (type object, ``prop`` required, ``const`` on it); local refs followed."""
-    if depth > 16 or not isinstance(schema, dict):
+    ``prop`` equals ``value`` (type object, ``prop`` required, one value allowed on it:
+    ``single_value``); local refs followed."""
+    try:
+        schema, _ = follow_refs(root, schema)
+    except SpecError:
+        return False, None
+    if not isinstance(schema, dict):
         return False, None
     props, required = schema.get("properties"), schema.get("required")
-    if (
-        schema.get("type") == "object"
-        and isinstance(required, list)
-        and prop in required
-        and isinstance(props, dict)
-        and isinstance(props.get(prop), dict)
-        and "const" in props[prop]
-    ):
-        return True, props[prop]["const"]
-    ref = schema.get("$ref")
-    target = ref_pointer(ref) if isinstance(ref, str) else None
-    if target is not None:
-        return _tag(lookup_pointer(root, target), root, prop, depth + 1)
+    if schema.get("type") == "object" and isinstance(required, list) and prop in required and isinstance(props, dict):
+        return single_value(props.get(prop))
     return False, None
 
 
