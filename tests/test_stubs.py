@@ -25,8 +25,8 @@ import dynclient
 import dynclient.schemas
 from dynclient._client import _ClientBase
 from dynclient._errors import SpecError
+from dynclient._names import type_name as _type_name
 from dynclient._stubs import STUB_FILES, render_stubs, schema_type_names, write_stubs
-from dynclient._stubtypes import type_name as _type_name
 
 TYPING = ROOT / "tests" / "typing"
 USAGE_OK = TYPING / "usage_ok.py"

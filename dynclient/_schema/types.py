@@ -81,14 +81,17 @@ def single_value(schema: Any) -> tuple[bool, Any]:
     return False, None
 
 
-def intended_types(schema: Mapping[str, Any]) -> frozenset[str]:
-    """The types ``schema`` is meant for (see the module docstring); empty: any."""
+def intended_types(schema: Mapping[str, Any], *, values: bool = True) -> frozenset[str]:
+    """The types ``schema`` is meant for (see the module docstring); empty: any.
+
+    ``values=False`` leaves listed values out of it (a renderer that spells them as literals
+    reads the shape keywords only)."""
     declared = declared_types(schema)
     if declared is not None:
         return declared
-    values = enum_values(schema)
-    if values is not None:
-        return frozenset(json_type_of(v) for v in values)
+    listed = enum_values(schema) if values else None
+    if listed is not None:
+        return frozenset(json_type_of(v) for v in listed)
     found: set[str] = set()
     if any(k in schema for k in OBJECT_KEYWORDS):
         found.add("object")
