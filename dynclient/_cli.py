@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ._describe import describe_schema
+from ._describe import describe_text, text_table
 from ._document import load_document
 from ._errors import (
     APIError,
@@ -39,10 +39,9 @@ from ._errors import (
     WebhookVerificationError,
 )
 from ._extract import dump_spec, extract, extract_choice
-from ._ir import NO_DEFAULT, ApiSpec, Operation
+from ._ir import ApiSpec, Operation
 from ._operation import VALIDATE_MODES
 from ._schema.pointer import pointer_join
-from ._schema.unions import resolve
 from ._schema.values import WordError, member_schema, words_value
 from ._secrets import clip, scrub
 from ._spec import bundled_spec_dir, load_spec
@@ -183,14 +182,6 @@ def _out(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for r in [header, *rows]:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    return "\n".join(lines) + "\n"
-
-
 # -- commands ----------------------------------------------------------------------------
 def _cmd_ops(args: argparse.Namespace) -> int:
     spec = _load(args)
@@ -212,72 +203,13 @@ def _cmd_ops(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     rows = [[op.name, op.http_method, op.path, op.summary] for op in spec]
-    sys.stdout.write(_table(rows, ["NAME", "METHOD", "PATH", "SUMMARY"]))
+    sys.stdout.write(text_table(rows, ["NAME", "METHOD", "PATH", "SUMMARY"]))
     return EXIT_OK
-
-
-def _outline(doc: Mapping[str, Any], schema: Any, indent: str, depth: int = 0) -> list[str]:
-    """Top-level properties of a body schema (one level; variants of a oneOf/anyOf each)."""
-    resolved, _ = resolve(doc, schema)
-    if not isinstance(resolved, Mapping) or depth > 2:
-        return []
-    lines: list[str] = []
-    for key in ("oneOf", "anyOf"):
-        if isinstance(resolved.get(key), list):
-            for branch in resolved[key]:
-                inner, _ = resolve(doc, branch)
-                if isinstance(inner, Mapping) and inner.get("type") == "null":
-                    continue
-                lines.append(f"{indent}one of: {describe_schema(doc, branch)}")
-                lines += _outline(doc, branch, indent + "  ", depth + 1)
-            return lines
-    props = resolved.get("properties")
-    if not isinstance(props, Mapping):
-        return lines
-    required = set(resolved.get("required") or ())
-    width = max((len(n) for n in props), default=0)
-    for name, sub in props.items():
-        flag = "required" if name in required else "optional"
-        lines.append(f"{indent}{name.ljust(width)}  {flag}  {describe_schema(doc, sub)}")
-    return lines
 
 
 def _cmd_describe(args: argparse.Namespace) -> int:
     spec = _load(args)
-    op = _operation(spec, args.operation)
-    doc = spec.document
-    lines = [f"{op.name}  {op.http_method} {op.path}", f"  operationId: {op.operation_id}"]
-    if op.group:
-        lines.append(f"  Python: client.{'.'.join((*op.group, op.method_name))}(...) or client.call({op.name!r}, ...)")
-    if op.summary:
-        lines += ["", op.summary]
-    if op.description and op.description != op.summary:
-        lines += ["", op.description.strip()]
-    if op.deprecated:
-        lines += ["", "DEPRECATED"]
-    lines += ["", "Parameters:"]
-    if op.parameters:
-        rows = []
-        for p in op.parameters:
-            default = "-" if p.default is NO_DEFAULT else json.dumps(p.default)
-            rows.append(
-                [p.name, p.location, describe_schema(doc, p.schema.raw), "yes" if p.required else "no", default]
-            )
-        lines += ["  " + line for line in _table(rows, ["NAME", "IN", "TYPE", "REQUIRED", "DEFAULT"]).splitlines()]
-    else:
-        lines.append("  (none)")
-    body = op.request_body
-    if body is not None:
-        title = describe_schema(doc, body.schema.raw) if body.schema else "any"
-        lines += ["", f"Body ({body.media_type}, {'required' if body.required else 'optional'}): {title}"]
-        if body.schema is not None:
-            lines += _outline(doc, body.schema.raw, "  ")
-    lines += ["", "Responses:"]
-    for r in op.responses:
-        what = r.schema_title or (r.media_type or "no content")
-        lines.append(f"  {r.status}  {what}" + (f"  - {r.description}" if r.description else ""))
-    lines += ["", "Scopes: " + (" ".join(op.scopes) if op.scopes else "(none)")]
-    _out("\n".join(lines))
+    _out(describe_text(spec, _operation(spec, args.operation)))
     return EXIT_OK
 
 

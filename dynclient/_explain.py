@@ -28,6 +28,7 @@ from jsonschema.exceptions import ValidationError as _ValidationError
 from ._dialect import is_multiple_of, pattern_failure, search
 from ._errors import FieldError
 from ._formats import FORMATS
+from ._schema.keywords import IN_PLACE_LIST, UNIONS
 from ._schema.unions import discriminator
 from ._secrets import clip
 
@@ -164,7 +165,7 @@ def _evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any) ->
     for prop, subschema in (schema.get("dependentSchemas") or {}).items():
         if prop in instance:
             keys += _evaluated_keys(validator, instance, subschema)
-    for keyword in ("allOf", "oneOf", "anyOf"):
+    for keyword in IN_PLACE_LIST:
         for subschema in schema.get(keyword, []):
             if _no_errors(validator.descend(instance, subschema)):
                 keys += _evaluated_keys(validator, instance, subschema)
@@ -253,7 +254,7 @@ def _root_type_failure(errs: list[_ValidationError], depth: int) -> bool:
 
 def _leaves(err: _ValidationError) -> list[_ValidationError]:
     """Descend into anyOf/oneOf failures to the errors of the branch that was meant."""
-    if err.validator not in ("anyOf", "oneOf") or not err.context:
+    if err.validator not in UNIONS or not err.context:
         return [err]
     depth = len(err.absolute_path)
     branches: dict[Any, list[_ValidationError]] = defaultdict(list)
@@ -303,7 +304,7 @@ def _is_drift(err: _ValidationError, depth: int | None = None) -> bool:
         return True
     if kw in ("additionalProperties", "unevaluatedProperties"):
         return err.validator_value is False
-    if kw in ("anyOf", "oneOf") and err.context:
+    if kw in UNIONS and err.context:
         # an unknown variant of a union told apart by a tag-like const: every branch fails on
         # a string const/enum one level down (no discriminator keyword names it)
         here = len(err.absolute_path)

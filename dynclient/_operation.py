@@ -528,11 +528,12 @@ class SpecRuntime:
         self._described: dict[str, tuple[str, inspect.Signature]] = {}
 
     def described(self, op: Operation) -> tuple[str, inspect.Signature]:
-        """Docstring and signature of ``op``'s group method, made once (with_options() is cheap)."""
+        """Docstring and signature of ``op``'s group method, made once (with_options() is cheap);
+        the signature's types are worked out when first shown (``_describe``)."""
         hit = self._described.get(op.name)
         if hit is None:
-            doc = self.spec.document
-            hit = self._described.setdefault(op.name, (operation_doc(doc, op), operation_signature(doc, op)))
+            doc = operation_doc(self.spec.document, op)
+            hit = self._described.setdefault(op.name, (doc, operation_signature(self.spec, op)))
         return hit
 
     def prepared(self, name: str) -> PreparedOperation:

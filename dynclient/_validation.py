@@ -34,6 +34,7 @@ from ._limits import too_deep
 from ._schema.keywords import document_children
 from ._schema.pointer import follow_refs, pointer_to_fragment
 from ._schema.types import single_value
+from ._schema.unions import discriminator
 
 if TYPE_CHECKING:
     import referencing
@@ -230,14 +231,13 @@ def exclusive_one_of_as_any_of(node: Any, root: Any) -> Any:
 
 def _any_of_walk(node: Any, root: Any) -> Any:
     def fix(schema: dict[str, Any], out: dict[str, Any] | None) -> dict[str, Any] | None:
-        disc = schema.get("discriminator")
+        disc = discriminator(schema)
         branches = schema.get("oneOf")
         if (
             isinstance(branches, list)
             and "anyOf" not in schema
-            and isinstance(disc, dict)
-            and isinstance(disc.get("propertyName"), str)
-            and _exclusive(branches, root, disc["propertyName"])
+            and disc is not None
+            and _exclusive(branches, root, disc.property)
         ):
             out = dict(schema) if out is None else out
             out["anyOf"] = out.pop("oneOf")

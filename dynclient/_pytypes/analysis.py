@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .._ir import ApiSpec, Operation, Webhook
 from .._names import identifier, is_keyword_parameter
 from .._schema.media import is_json
-from .model import ANY, NONE, STR, PyType, Ref, render, union
+from .model import ANY, NONE, STR, UNPACK, Generic, PyType, Ref, render, union
 from .schematypes import Definition, Field, OwnerName, SchemaTypes
 
 __all__ = ["Analysis", "Argument", "EventTypes", "OperationTypes", "analyse", "schema_type_names"]
@@ -46,6 +46,11 @@ class OperationTypes:
     kwargs: Ref | None
     page: PyType | None
     item: PyType | None
+
+    @property
+    def kwargs_annotation(self) -> PyType | None:
+        """``typing.Unpack[<operation>_Arguments]``, the annotation of ``**arguments``."""
+        return Generic(UNPACK, (self.kwargs,)) if self.kwargs is not None else None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ __all__ = [
     "NEVER",
     "NONE",
     "STR",
+    "UNPACK",
     "Generic",
     "Literal",
     "Name",
@@ -77,6 +78,7 @@ class Ref(PyType):
 
 ANY = Name("typing", "Any")
 STR = Name("builtins", "str")
+UNPACK = Name("typing", "Unpack")
 NEVER = Name("typing", "Never")
 NONE = Name("", "None")
 ELLIPSIS = Name("", "...")

@@ -21,7 +21,7 @@ from .._schema.pointer import component_name, follow_refs, pointer_join, ref_poi
 from .._schema.types import JSON_TYPES, intended_types
 from .._schema.unions import Discriminator, discriminator, merged_properties, union_members
 from . import model
-from .model import ANY, NEVER, NONE, STR, Generic, Name, PyType, Ref, union
+from .model import ANY, NEVER, NONE, STR, UNPACK, Generic, Name, PyType, Ref, union
 
 __all__ = ["Definition", "Field", "Mode", "OwnerName", "SchemaTypes"]
 
@@ -35,7 +35,6 @@ _SCALARS: dict[str, PyType] = {
     "null": NONE,
 }
 _TUPLE = Name("builtins", "tuple")
-_UNPACK = Name("typing", "Unpack")
 _NOT_REQUIRED = Name("typing", "NotRequired")
 _CONTAINERS: dict[Mode, tuple[Name, Name]] = {  # (array, map) by direction
     "in": (Name("collections.abc", "Sequence"), Name("collections.abc", "Mapping")),
@@ -272,7 +271,7 @@ class SchemaTypes:
             closed = items is False or (isinstance(schema.get("maxItems"), int) and schema["maxItems"] <= len(prefix))
             if not closed:
                 rest = self.expr(items, f"{pointer}/items", mode, owner.child("item"))
-                parts.append(Generic(_UNPACK, (Generic(_TUPLE, (rest, model.ELLIPSIS)),)))
+                parts.append(Generic(UNPACK, (Generic(_TUPLE, (rest, model.ELLIPSIS)),)))
             return Generic(_TUPLE, tuple(parts))
         item = self.expr(schema.get("items", True), f"{pointer}/items", mode, owner.child("item"))
         return Generic(_CONTAINERS[mode][0], (item,))

@@ -23,6 +23,7 @@ from .types import is_null_schema
 
 __all__ = [
     "Discriminator",
+    "MergedProperties",
     "alternatives",
     "discriminator",
     "merged_properties",

@@ -228,7 +228,7 @@ def _context(spec: ApiSpec, analysed: Analysis) -> dict[str, Any]:
                 for a in t.arguments
             ],
             "returns": text(t.returns),
-            "kwargs_type": text(t.kwargs) if t.kwargs is not None else None,
+            "kwargs_type": text(t.kwargs_annotation) if t.kwargs_annotation is not None else None,
             "page_type": text(t.page) if t.page is not None else None,
             "item_type": text(t.item) if t.item is not None else None,
         }
