@@ -471,3 +471,16 @@ def test_data_dirs_are_found_in_a_wheel_and_in_a_checkout(tmp_path: Path) -> Non
     )
     assert data_dir("specs", "*.openapi.json", package=checkout) is None
     assert data_dir("specs", "*.openapi.json") == ROOT / "specs"  # this checkout
+
+
+@pytest.mark.parametrize("cls", [dynclient.Client, dynclient.AsyncClient])
+def test_every_client_option_is_a_real_documented_parameter(cls: type[Any]) -> None:
+    """help(dynclient.Client) shows every option (was: ``**options: Any`` and "see the README")."""
+    params = inspect.signature(cls).parameters
+    assert all(p.kind is not inspect.Parameter.VAR_KEYWORD for p in params.values())
+    doc = inspect.getdoc(cls.__init__) or ""
+    for name in params:
+        assert f"``{name}``" in doc, name
+    assert "access_token" in pydoc.render_doc(cls, renderer=PLAIN)
+    with pytest.raises(dynclient.ConfigurationError, match=f"{cls.__name__} needs an httpx.{cls.__name__}"):
+        cls(access_token="t", http_client=object())
