@@ -89,7 +89,7 @@ MERGEABLE_GROUPS = frozenset({"webhooks"})
 #: the positional ``operation`` of ``call()``, ``max_pages`` of ``paginate()``.
 SIGNATURE_RESERVED = frozenset({"self", "operation", "max_pages"})
 
-#: Module names the stubs spell types with (``builtins.str``, ``_schemas.Customer``...): no
+#: Module names the stubs spell types with (``builtins.str``, ``_schemas.Pet``...): no
 #: generated type, error class, key declared in class syntax, group or method may take them.
 RESERVED = frozenset({"builtins", "collections", "typing", "httpx", "dynclient", "_schemas", "_APIError"})
 

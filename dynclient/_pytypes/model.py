@@ -14,7 +14,7 @@ these trees with ``render``, so the same schema cannot be spelt two ways. Nodes:
 
 ``render(t, names, schemas="_schemas.")`` spells everything fully qualified, as the stubs do
 (``__init__.pyi`` refers to schema types through ``_schemas.``; ``schemas.pyi`` with
-``schemas=""``); ``short=True`` drops module prefixes (``str``, ``Sequence[Customer]``) for
+``schemas=""``); ``short=True`` drops module prefixes (``str``, ``Sequence[Pet]``) for
 reading in a terminal, with the same structure.
 """
 

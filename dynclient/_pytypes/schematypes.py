@@ -18,7 +18,7 @@ from .._errors import SpecError
 from .._names import identifier, type_name
 from .._schema.keywords import subschemas
 from .._schema.pointer import component_name, follow_refs, pointer_join, ref_pointer, resolve_pointer
-from .._schema.types import JSON_TYPES, intended_types
+from .._schema.types import JSON_TYPES, intended_types, openapi_nullable
 from .._schema.unions import Discriminator, discriminator, merged_properties, union_members
 from . import model
 from .model import ANY, NEVER, NONE, STR, UNPACK, Generic, Name, PyType, Ref, union
@@ -122,7 +122,7 @@ class SchemaTypes:
         if isinstance(ref, str):
             return self._ref(ref, pointer, mode)
         out = self._plain(schema, pointer, mode, owner)
-        return union([out, NONE]) if schema.get("nullable") is True else out
+        return union([out, NONE]) if openapi_nullable(schema) else out
 
     def add(self, definition: Definition) -> Ref:
         """Add a definition made elsewhere (``<operation>_Arguments``); its reference."""

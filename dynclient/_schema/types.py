@@ -26,6 +26,7 @@ __all__ = [
     "intended_types",
     "is_null_schema",
     "json_type_of",
+    "openapi_nullable",
     "single_value",
 ]
 
@@ -98,6 +99,11 @@ def intended_types(schema: Mapping[str, Any], *, values: bool = True) -> frozens
     if any(k in schema for k in ARRAY_KEYWORDS):
         found.add("array")
     return frozenset(found)
+
+
+def openapi_nullable(schema: Mapping[str, Any]) -> bool:
+    """OpenAPI 3.0's ``nullable: true`` (3.1 spells it ``type: [..., "null"]``), still honoured."""
+    return schema.get("nullable") is True
 
 
 def is_null_schema(schema: Any) -> bool:

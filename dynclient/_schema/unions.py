@@ -19,7 +19,7 @@ from typing import Any
 
 from .keywords import UNIONS
 from .pointer import follow_refs, pointer_join, ref_pointer, split_pointer
-from .types import is_null_schema
+from .types import is_null_schema, openapi_nullable
 
 __all__ = [
     "Discriminator",
@@ -73,7 +73,7 @@ def nullable(doc: Mapping[str, Any], node: Any) -> bool:
     """Whether ``null`` is one of the alternatives of ``node`` (``type: null`` or a type list
     with ``null``, a ``null`` const or enum value, OpenAPI 3.0's ``nullable: true``)."""
     for schema, _ in alternatives(doc, node):
-        if is_null_schema(schema) or schema.get("nullable") is True:
+        if is_null_schema(schema) or openapi_nullable(schema):
             return True
         t = schema.get("type")
         if isinstance(t, list) and "null" in t:
