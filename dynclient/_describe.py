@@ -154,8 +154,9 @@ def operation_doc(doc: Mapping[str, Any], op: Operation) -> str:
     for r in op.responses:
         raises = f" (raises client.errors.{error_class_name(r.schema_title)})" if r.is_error and r.schema_title else ""
         lines.append(f"  {r.status}: {r.description or r.media_type or 'no content'}{raises}")
-    if op.scopes and not all(scope in op.description for scope in op.scopes):
-        lines += ["", "Scopes: " + " ".join(op.scopes)]
+    scopes = op.scopes
+    if scopes and not all(scope in op.description for scope in scopes):
+        lines += ["", "Scopes: " + " ".join(scopes)]
     return "\n".join(lines)
 
 
@@ -163,23 +164,17 @@ def _body_fields(doc: Mapping[str, Any], schema: Any, pointer: str) -> list[str]
     """The body's fields: each object variant's (``allOf`` merged), labelled by the value of
     the property that tells the variants apart (the discriminator's, or one every variant
     fixes to a single value)."""
-    union_node, _ = resolve(doc, schema, pointer)
     variants = []
     for variant, where in alternatives(doc, schema, pointer):
         merged = merged_properties(object_parts(doc, variant, where))
         if not is_null_schema(variant) and merged.properties:
             variants.append(merged)
-    fixed = [_fixed_values(doc, merged) for merged in variants]
-    disc = discriminator(union_node)
-    shared = (
-        [disc.property] if disc is not None else [n for n in fixed[0] if all(n in f for f in fixed)] if fixed else []
-    )
     lines: list[str] = []
-    for i, merged in enumerate(variants):
+    labels = _labels(doc, resolve(doc, schema, pointer)[0], variants) if len(variants) > 1 else [None]
+    for merged, label in zip(variants, labels, strict=False):
         indent = "  "
-        if len(variants) > 1:
-            tag = next((f"{name}: {json.dumps(fixed[i][name])}" for name in shared if name in fixed[i]), "")
-            lines.append(f"  variant {i + 1}" + (f" ({tag})" if tag else "") + ":")
+        if label is not None:
+            lines.append(f"  {label}:")
             indent = "    "
         width = max(len(name) for name in merged.properties)
         for name, (sub, at) in merged.properties.items():
@@ -189,14 +184,23 @@ def _body_fields(doc: Mapping[str, Any], schema: Any, pointer: str) -> list[str]
     return lines
 
 
-def _fixed_values(doc: Mapping[str, Any], merged: MergedProperties) -> dict[str, Any]:
-    """The properties a variant allows exactly one value for, with that value."""
-    out: dict[str, Any] = {}
-    for name, (sub, at) in merged.properties.items():
-        single, value = single_value(resolve(doc, sub, at)[0])
-        if single:
-            out[name] = value
-    return out
+def _labels(doc: Mapping[str, Any], union: Mapping[str, Any], variants: list[MergedProperties]) -> list[str]:
+    """``variant 2 (type: "team")`` for each variant of a union."""
+    fixed: list[dict[str, Any]] = []
+    for merged in variants:
+        values = {}
+        for name, (sub, at) in merged.properties.items():
+            single, value = single_value(resolve(doc, sub, at)[0])
+            if single:
+                values[name] = value
+        fixed.append(values)
+    disc = discriminator(union)
+    shared = [disc.property] if disc is not None else [n for n in fixed[0] if all(n in f for f in fixed)]
+    labels = []
+    for i, values in enumerate(fixed):
+        tag = next((f" ({name}: {json.dumps(values[name])})" for name in shared if name in values), "")
+        labels.append(f"variant {i + 1}{tag}")
+    return labels
 
 
 def _description(doc: Mapping[str, Any], sub: Any, at: str) -> str:

@@ -166,14 +166,13 @@ def render_stubs(spec: ApiSpec) -> dict[str, str]:
         lstrip_blocks=True,
         autoescape=False,  # noqa: S701 - the output is Python source, not HTML
     )
-    exported, _reexports = runtime_exports()
     context = _context(spec, analysed)
     out = {
         "dynclient/__init__.pyi": env.get_template("__init__.pyi.jinja").render(context),
         "dynclient/schemas.pyi": env.get_template("schemas.pyi.jinja").render(context),
     }
     out = {path: _tidy(text) for path, text in out.items()}
-    _check_rendered(out, exported)
+    _check_rendered(out, context["exports"])
     return out
 
 
