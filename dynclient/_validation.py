@@ -231,14 +231,11 @@ def exclusive_one_of_as_any_of(node: Any, root: Any) -> Any:
 
 def _any_of_walk(node: Any, root: Any) -> Any:
     def fix(schema: dict[str, Any], out: dict[str, Any] | None) -> dict[str, Any] | None:
-        disc = discriminator(schema)
         branches = schema.get("oneOf")
-        if (
-            isinstance(branches, list)
-            and "anyOf" not in schema
-            and disc is not None
-            and _exclusive(branches, root, disc.property)
-        ):
+        if not isinstance(branches, list) or "anyOf" in schema or "discriminator" not in schema:
+            return None  # (most schemas: asked cheaply, the rewrite visits every one)
+        disc = discriminator(schema)
+        if disc is not None and _exclusive(branches, root, disc.property):
             out = dict(schema) if out is None else out
             out["anyOf"] = out.pop("oneOf")
             return out
