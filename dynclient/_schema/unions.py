@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .keywords import UNIONS
@@ -85,13 +84,20 @@ def nullable(doc: Mapping[str, Any], node: Any) -> bool:
     return False
 
 
-@dataclass(frozen=True)
 class Discriminator:
     """A union's discriminator: ``property`` names the tag; ``mapping`` maps each tag value to
-    the ``$ref`` of the member it selects (explicit entries first, then implicit names)."""
+    the ``$ref`` of the member it selects (explicit entries first, then implicit names).
+    (A plain class, not a dataclass: this module is imported by every client, and a dataclass
+    costs a few hundred microseconds to define.)"""
 
-    property: str
-    mapping: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("mapping", "property")
+
+    def __init__(self, property: str, mapping: dict[str, str]) -> None:  # noqa: A002 - OpenAPI's word
+        self.property = property
+        self.mapping = mapping
+
+    def __repr__(self) -> str:
+        return f"Discriminator({self.property!r}, {self.mapping!r})"
 
     def target(self, value: Any) -> str | None:
         """The member ``$ref`` a tag value selects (None: no known member)."""
@@ -132,12 +138,14 @@ def object_parts(
     return out
 
 
-@dataclass
 class MergedProperties:
     """The properties of an object's parts: name -> (subschema, its pointer), and required names."""
 
-    properties: dict[str, tuple[Any, str]] = field(default_factory=dict)
-    required: list[str] = field(default_factory=list)
+    __slots__ = ("properties", "required")
+
+    def __init__(self) -> None:
+        self.properties: dict[str, tuple[Any, str]] = {}
+        self.required: list[str] = []
 
 
 def merged_properties(parts: list[tuple[Mapping[str, Any], str]]) -> MergedProperties:
