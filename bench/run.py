@@ -307,7 +307,7 @@ def _rs_formats_off(spec: Any, pointer: str, value: Any) -> Callable[[], Any]:
     import jsonschema_rs
 
     from dynclient import _validation
-    from dynclient._document import pointer_to_fragment
+    from dynclient._schema.pointer import pointer_to_fragment
     from dynclient._validation import SPEC_URI
 
     doc = spec.document

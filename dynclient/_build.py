@@ -6,13 +6,11 @@ nothing is dropped or renamed silently.
 
 from __future__ import annotations
 
-import keyword
 import re
 from collections.abc import Mapping
 from typing import Any, cast
-from urllib.parse import unquote
 
-from ._document import Document, follow_refs, pointer_join, resolve_pointer
+from ._document import Document
 from ._errors import SpecError
 from ._ir import (
     NO_DEFAULT,
@@ -29,11 +27,14 @@ from ._ir import (
     Server,
     Webhook,
 )
-from ._names import is_http_token
+from ._names import identifier, is_http_token, is_python_name
+from ._schema.media import FORM_MEDIA, is_json, is_supported_body, pick_media
+from ._schema.openapi import HTTP_METHODS, template_names
+from ._schema.pointer import component_name, follow_refs, pointer_join, ref_pointer, resolve_pointer
+from ._schema.types import single_value
 
-__all__ = ["FORM_MEDIA", "RESERVED_ARGUMENTS", "build_spec", "identifier"]
+__all__ = ["RESERVED_ARGUMENTS", "build_spec"]
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 #: Keyword arguments of ``call()`` that are not spec parameters.
 RESERVED_ARGUMENTS = frozenset({"body"})
 
@@ -45,10 +46,6 @@ _SUPPORTED_STYLES = {
     "header": {"simple"},
     "cookie": {"form"},
 }
-_SCHEMA_PREFIX = "/components/schemas/"
-#: The one non-JSON request body media type supported (flat objects, form-encoded).
-FORM_MEDIA = "application/x-www-form-urlencoded"
-_NON_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]")
 #: Headers a header parameter may not set: OpenAPI ignores Accept, Content-Type and
 #: Authorization parameters; the others are HTTP's own or the client's (Cookie is built from
 #: cookie parameters). Refused at load rather than ignored: nothing is dropped silently.
@@ -71,11 +68,6 @@ _CONTROLLED_HEADERS = frozenset(
 )
 
 
-def identifier(text: str) -> str:
-    """The naming rule: every character that cannot be in an identifier becomes ``_``."""
-    return _NON_IDENTIFIER.sub("_", text)
-
-
 def _schema_ref(doc: Mapping[str, Any], pointer: str, raw: Any) -> SchemaRef:
     if not isinstance(raw, Mapping):
         if raw is True or raw is False:
@@ -89,9 +81,9 @@ def _schema_ref(doc: Mapping[str, Any], pointer: str, raw: Any) -> SchemaRef:
         if not ref.startswith("#") or ref in seen:
             break
         seen.add(ref)
-        target_pointer = unquote(ref[1:])
-        if target_pointer.startswith(_SCHEMA_PREFIX) and name is None:
-            name = target_pointer[len(_SCHEMA_PREFIX) :]
+        target_pointer = ref_pointer(ref) or ""
+        if name is None:
+            name = component_name(target_pointer)
         target = resolve_pointer(doc, target_pointer, at=pointer)
         if not isinstance(target, Mapping):
             break
@@ -162,27 +154,16 @@ def _parameter(doc: Mapping[str, Any], raw: Any, pointer: str) -> Parameter:
     )
 
 
-def _pick_media(content: Any, pointer: str) -> tuple[str | None, Any]:
-    """Prefer JSON among a content map's media types; else the first one."""
-    if not isinstance(content, Mapping) or not content:
-        return None, None
-    for media in content:
-        if media == "application/json" or media.endswith("+json"):
-            return media, content[media]
-    media = next(iter(content))
-    return media, content[media]
-
-
 def _request_body(doc: Mapping[str, Any], raw: Any, pointer: str) -> RequestBody | None:
     if raw is None:
         return None
     node, pointer = follow_refs(doc, raw, pointer)
     if not isinstance(node, Mapping):
         raise SpecError("requestBody must be an object", pointer)
-    media, media_obj = _pick_media(node.get("content"), pointer)
+    media, media_obj = pick_media(node.get("content"))
     if media is None:
         raise SpecError("requestBody has no content", pointer)
-    if not (media == "application/json" or media.endswith("+json") or media == FORM_MEDIA):
+    if not is_supported_body(media):
         raise SpecError(
             f"request body media type {media!r} is not supported (JSON and {FORM_MEDIA} only)",
             pointer_join(pointer, "content", media),
@@ -210,7 +191,7 @@ def _responses(doc: Mapping[str, Any], raw: Any, pointer: str) -> tuple[Response
         node, rpointer = follow_refs(doc, value, pointer_join(pointer, status))
         if not isinstance(node, Mapping):
             raise SpecError("response must be an object", rpointer)
-        media, media_obj = _pick_media(node.get("content"), rpointer)
+        media, media_obj = pick_media(node.get("content"))
         schema = None
         if media is not None and isinstance(media_obj, Mapping) and "schema" in media_obj:
             schema = _schema_ref(doc, pointer_join(rpointer, "content", media, "schema"), media_obj["schema"])
@@ -255,9 +236,14 @@ def _json_path(expr: Any, pointer: str) -> tuple[str, ...]:
 
 
 def _pagination(
-    doc: Mapping[str, Any], op: Mapping[str, Any], params: tuple[Parameter, ...], pointer: str
+    doc: Mapping[str, Any],
+    op: Mapping[str, Any],
+    params: tuple[Parameter, ...],
+    responses: tuple[Response, ...],
+    pointer: str,
 ) -> Pagination | None:
-    """Page/limit pagination: Speakeasy's extension says where, Polar's gives the item schema."""
+    """Page/limit pagination: Speakeasy's extension says where, Polar's gives the item schema
+    (without it, the item schema is found in the page's schema, along the results path)."""
     speakeasy = op.get("x-speakeasy-pagination")
     polar = op.get("x-polar-pagination")
     if speakeasy is None and polar is None:
@@ -295,6 +281,8 @@ def _pagination(
     item_schema = None
     if isinstance(polar, Mapping) and "item_schema" in polar:
         item_schema = _schema_ref(doc, pointer_join(pointer, "x-polar-pagination", "item_schema"), polar["item_schema"])
+    if item_schema is None:
+        item_schema = _page_items(doc, responses, results)
     return Pagination(
         source=source,
         page_parameter=page,
@@ -303,6 +291,24 @@ def _pagination(
         num_pages_path=num_pages,
         item_schema=item_schema,
     )
+
+
+def _page_items(doc: Mapping[str, Any], responses: tuple[Response, ...], results: tuple[str, ...]) -> SchemaRef | None:
+    """The ``items`` schema at ``results`` (property names) in the first JSON success response
+    that has one, ``$ref``s followed on the way."""
+    for r in responses:
+        if r.status[:1] not in ("2", "3") or r.schema is None or not is_json(r.media_type):
+            continue
+        node, pointer = follow_refs(doc, r.schema.raw, r.schema.pointer)
+        for segment in results:
+            props = node.get("properties") if isinstance(node, Mapping) else None
+            if not isinstance(props, Mapping) or segment not in props:
+                break
+            node, pointer = follow_refs(doc, props[segment], pointer_join(pointer, "properties", segment))
+        else:
+            if isinstance(node, Mapping) and isinstance(node.get("items"), Mapping):
+                return _schema_ref(doc, pointer_join(pointer, "items"), node["items"])
+    return None
 
 
 def _operation(
@@ -323,7 +329,7 @@ def _operation(
     segments = [identifier(s) for s in re.split(r"[:.]", op_id) if s]
     name = identifier(op_id)
     for seg in segments:
-        if not seg.isidentifier() or keyword.iskeyword(seg):
+        if not is_python_name(seg):
             raise SpecError(
                 f"operationId {op_id!r}: segment {seg!r} cannot be a Python name",
                 pointer_join(pointer, "operationId"),
@@ -348,11 +354,11 @@ def _operation(
                 p.pointer,
             )
         seen_names[p.name] = p
-    template_names = set(re.findall(r"{([^{}]+)}", path))
+    names_in_path = set(template_names(path))
     path_params = {p.name for p in params if p.location == "path"}
-    if template_names != path_params:
-        missing = sorted(template_names - path_params)
-        extra = sorted(path_params - template_names)
+    if names_in_path != path_params:
+        missing = sorted(names_in_path - path_params)
+        extra = sorted(path_params - names_in_path)
         detail = "; ".join(
             part
             for part in (
@@ -362,6 +368,7 @@ def _operation(
             if part
         )
         raise SpecError(f"{name}: path {path!r} and its parameters disagree: {detail}", pointer)
+    responses = _responses(doc, op.get("responses", {}), pointer_join(pointer, "responses"))
     return Operation(
         name=name,
         operation_id=op_id,
@@ -371,7 +378,7 @@ def _operation(
         path=path,
         parameters=params,
         request_body=_request_body(doc, op.get("requestBody"), pointer_join(pointer, "requestBody")),
-        responses=_responses(doc, op.get("responses", {}), pointer_join(pointer, "responses")),
+        responses=responses,
         security=_security(
             doc,
             op.get("security", doc.get("security")),
@@ -381,7 +388,7 @@ def _operation(
         description=_text(op.get("description")),
         deprecated=bool(op.get("deprecated", False)),
         tags=tuple(str(t) for t in op.get("tags", ()) or ()),
-        pagination=_pagination(doc, op, params, pointer),
+        pagination=_pagination(doc, op, params, responses, pointer),
         pointer=pointer,
     )
 
@@ -403,7 +410,7 @@ def _webhook(doc: Mapping[str, Any], name: str, raw: Any, pointer: str) -> Webho
     body = _request_body(doc, op.get("requestBody"), pointer_join(opointer, "requestBody"))
     if body is None or body.schema is None:
         raise SpecError(f"webhook {name!r} declares no payload schema (requestBody)", opointer)
-    if body.media_type == FORM_MEDIA:  # _request_body admits JSON and this one only
+    if not is_json(body.media_type):
         raise SpecError(f"webhook {name!r}: payload media type {body.media_type!r} is not JSON", body.pointer)
     payload, ppointer = follow_refs(doc, body.schema.raw, body.schema.pointer)
     props = payload.get("properties") if isinstance(payload, Mapping) else None
@@ -411,11 +418,9 @@ def _webhook(doc: Mapping[str, Any], name: str, raw: Any, pointer: str) -> Webho
     if isinstance(props, Mapping):
         if "type" in props:
             tag, _ = follow_refs(doc, props["type"], pointer_join(ppointer, "properties", "type"))
-            values = [tag["const"]] if isinstance(tag, Mapping) and "const" in tag else None
-            if values is None and isinstance(tag, Mapping) and isinstance(tag.get("enum"), list):
-                values = tag["enum"]
-            if values is not None and len(values) == 1 and isinstance(values[0], str):
-                event_type = values[0]
+            single, value = single_value(tag)
+            if single and isinstance(value, str):
+                event_type = value
         if "data" in props:
             data = _schema_ref(doc, pointer_join(ppointer, "properties", "data"), props["data"])
     return Webhook(

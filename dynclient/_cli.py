@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ._describe import describe_schema
-from ._document import follow_refs, load_document
+from ._describe import describe_text, text_table
+from ._document import load_document
 from ._errors import (
     APIError,
     ApiVersionError,
@@ -40,8 +40,10 @@ from ._errors import (
     WebhookVerificationError,
 )
 from ._extract import dump_spec, extract, extract_choice
-from ._ir import NO_DEFAULT, ApiSpec, Operation
+from ._ir import ApiSpec, Operation
 from ._operation import VALIDATE_MODES
+from ._schema.pointer import pointer_join
+from ._schema.values import WordError, member_schema, words_value
 from ._secrets import clip, scrub
 from ._spec import bundled_spec_dir, load_spec
 
@@ -102,74 +104,6 @@ class UsageError(Exception):
 
 
 # -- values ------------------------------------------------------------------------------
-def _resolve(doc: Mapping[str, Any], schema: Any) -> Any:
-    return follow_refs(doc, schema)[0]
-
-
-def _branches(doc: Mapping[str, Any], schema: Any, depth: int = 0) -> list[tuple[str, Mapping[str, Any]]]:
-    """(JSON type, schema) pairs a value may take, ``anyOf``/``oneOf`` flattened, null left out."""
-    schema = _resolve(doc, schema)
-    if not isinstance(schema, Mapping) or depth > 8:
-        return []
-    out: list[tuple[str, Mapping[str, Any]]] = []
-    for key in ("anyOf", "oneOf"):
-        if isinstance(schema.get(key), list):
-            for branch in schema[key]:
-                out += _branches(doc, branch, depth + 1)
-            return out
-    t = schema.get("type")
-    types = [t] if isinstance(t, str) else t if isinstance(t, list) else []
-    if not types and isinstance(schema.get("enum"), list):
-        types = sorted({type(v).__name__ for v in schema["enum"] if v is not None})
-        types = [{"str": "string", "int": "integer", "float": "number", "bool": "boolean"}.get(x, x) for x in types]
-    if not types and "properties" in schema:
-        types = ["object"]
-    return [(x, schema) for x in types if x != "null"]
-
-
-_ORDER = {"integer": 0, "number": 1, "boolean": 2, "string": 3, "array": 4, "object": 5}
-
-
-def _scalar(doc: Mapping[str, Any], schema: Any, raw: str, what: str) -> Any:
-    """One command-line word as the JSON value its schema wants (integer, number, boolean, ...)."""
-    branches = sorted(_branches(doc, schema), key=lambda b: _ORDER.get(b[0], 9))
-    if not branches:
-        return raw
-    for kind, sub in branches:
-        if kind == "integer":
-            try:
-                return int(raw)
-            except ValueError:
-                continue
-        if kind == "number":
-            try:
-                return float(raw)
-            except ValueError:
-                continue
-        if kind == "boolean" and raw.lower() in ("true", "false"):
-            return raw.lower() == "true"
-        if kind == "string":
-            return raw
-        if kind == "array":
-            return [_scalar(doc, sub.get("items", {}), raw, what)]
-        if kind == "object":
-            try:
-                return json.loads(raw)
-            except json.JSONDecodeError:
-                continue
-    expected = " or ".join(dict.fromkeys(k for k, _ in branches))
-    raise UsageError(f"{what}: {raw!r} is not a valid {expected}")
-
-
-def _values(doc: Mapping[str, Any], schema: Any, raws: list[str], what: str) -> Any:
-    if len(raws) == 1:
-        return _scalar(doc, schema, raws[0], what)
-    arrays = [sub for kind, sub in _branches(doc, schema) if kind == "array"]
-    if not arrays:
-        raise UsageError(f"{what} was given {len(raws)} times but takes a single value")
-    return [_scalar(doc, arrays[0].get("items", {}), r, what) for r in raws]
-
-
 def parse_params(spec: ApiSpec, op: Operation, items: Sequence[str]) -> dict[str, Any]:
     """``--param`` words as keyword arguments, each value parsed per its parameter's schema.
 
@@ -203,21 +137,22 @@ def parse_params(spec: ApiSpec, op: Operation, items: Sequence[str]) -> dict[str
         raise UsageError(_unknown_param(op, key))
     out: dict[str, Any] = {}
     for name, raws in plain.items():
-        out[name] = _values(doc, params[name].schema.raw, raws, f"--param {name}")
+        out[name] = _words(doc, params[name].schema.raw, raws, f"--param {name}")
     for name, entries in deep.items():
-        objects = [s for kind, s in _branches(doc, params[name].schema.raw) if kind == "object"]
-        obj = objects[0] if objects else {}
-        value: dict[str, Any] = {}
-        for sub, raws in entries.items():
-            props = obj.get("properties") if isinstance(obj.get("properties"), Mapping) else {}
-            assert isinstance(props, Mapping)
-            sub_schema = props.get(sub, obj.get("additionalProperties", {}))
-            value[sub] = _values(
-                doc, sub_schema if isinstance(sub_schema, Mapping) else {}, raws, f"--param {name}.{sub}"
-            )
-        out[name] = value
+        schema = params[name].schema.raw
+        out[name] = {
+            sub: _words(doc, member_schema(doc, schema, sub), raws, f"--param {name}.{sub}")
+            for sub, raws in entries.items()
+        }
     out.update(literal)
     return out
+
+
+def _words(doc: Mapping[str, Any], schema: Any, raws: list[str], what: str) -> Any:
+    try:
+        return words_value(doc, schema, raws)
+    except WordError as exc:
+        raise UsageError(f"{what}: {exc}") from None
 
 
 def _unknown_param(op: Operation, name: str) -> str:
@@ -248,14 +183,6 @@ def _out(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for r in [header, *rows]:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    return "\n".join(lines) + "\n"
-
-
 # -- commands ----------------------------------------------------------------------------
 def _cmd_ops(args: argparse.Namespace) -> int:
     spec = _load(args)
@@ -277,72 +204,13 @@ def _cmd_ops(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     rows = [[op.name, op.http_method, op.path, op.summary] for op in spec]
-    sys.stdout.write(_table(rows, ["NAME", "METHOD", "PATH", "SUMMARY"]))
+    sys.stdout.write(text_table(rows, ["NAME", "METHOD", "PATH", "SUMMARY"]))
     return EXIT_OK
-
-
-def _outline(doc: Mapping[str, Any], schema: Any, indent: str, depth: int = 0) -> list[str]:
-    """Top-level properties of a body schema (one level; variants of a oneOf/anyOf each)."""
-    resolved = _resolve(doc, schema)
-    if not isinstance(resolved, Mapping) or depth > 2:
-        return []
-    lines: list[str] = []
-    for key in ("oneOf", "anyOf"):
-        if isinstance(resolved.get(key), list):
-            for branch in resolved[key]:
-                inner = _resolve(doc, branch)
-                if isinstance(inner, Mapping) and inner.get("type") == "null":
-                    continue
-                lines.append(f"{indent}one of: {describe_schema(doc, branch)}")
-                lines += _outline(doc, branch, indent + "  ", depth + 1)
-            return lines
-    props = resolved.get("properties")
-    if not isinstance(props, Mapping):
-        return lines
-    required = set(resolved.get("required") or ())
-    width = max((len(n) for n in props), default=0)
-    for name, sub in props.items():
-        flag = "required" if name in required else "optional"
-        lines.append(f"{indent}{name.ljust(width)}  {flag}  {describe_schema(doc, sub)}")
-    return lines
 
 
 def _cmd_describe(args: argparse.Namespace) -> int:
     spec = _load(args)
-    op = _operation(spec, args.operation)
-    doc = spec.document
-    lines = [f"{op.name}  {op.http_method} {op.path}", f"  operationId: {op.operation_id}"]
-    if op.group:
-        lines.append(f"  Python: client.{'.'.join((*op.group, op.method_name))}(...) or client.call({op.name!r}, ...)")
-    if op.summary:
-        lines += ["", op.summary]
-    if op.description and op.description != op.summary:
-        lines += ["", op.description.strip()]
-    if op.deprecated:
-        lines += ["", "DEPRECATED"]
-    lines += ["", "Parameters:"]
-    if op.parameters:
-        rows = []
-        for p in op.parameters:
-            default = "-" if p.default is NO_DEFAULT else json.dumps(p.default)
-            rows.append(
-                [p.name, p.location, describe_schema(doc, p.schema.raw), "yes" if p.required else "no", default]
-            )
-        lines += ["  " + line for line in _table(rows, ["NAME", "IN", "TYPE", "REQUIRED", "DEFAULT"]).splitlines()]
-    else:
-        lines.append("  (none)")
-    body = op.request_body
-    if body is not None:
-        title = describe_schema(doc, body.schema.raw) if body.schema else "any"
-        lines += ["", f"Body ({body.media_type}, {'required' if body.required else 'optional'}): {title}"]
-        if body.schema is not None:
-            lines += _outline(doc, body.schema.raw, "  ")
-    lines += ["", "Responses:"]
-    for r in op.responses:
-        what = r.schema_title or (r.media_type or "no content")
-        lines.append(f"  {r.status}  {what}" + (f"  - {r.description}" if r.description else ""))
-    lines += ["", "Scopes: " + (" ".join(op.scopes) if op.scopes else "(none)")]
-    _out("\n".join(lines))
+    _out(describe_text(spec, _operation(spec, args.operation)))
     return EXIT_OK
 
 
@@ -506,7 +374,7 @@ def _cmd_spec_check(args: argparse.Namespace) -> int:
     problems = 0
     for error in validator_cls(document.data).iter_errors():
         problems += 1
-        path = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in getattr(error, "path", ()))
+        path = pointer_join("", *getattr(error, "path", ())) or "/"
         message = str(getattr(error, "message", error)).splitlines()[0]
         print(f"{args.file}: {path}: {message}", file=sys.stderr)
         if problems >= args.max_errors:

@@ -224,11 +224,14 @@ class _ClientBase:
     """State and logic shared by the sync and async clients."""
 
     _http: Any
+    #: the httpx client class calls are sent with (its name is also the dynclient class's)
+    _HTTP_CLIENT: type[httpx.Client] | type[httpx.AsyncClient]
 
     def __init__(
         self,
         spec: SpecSource | None = None,
         *,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
         tags: Iterable[str] | None = None,
         operations: Iterable[str] | None = None,
         base_url: str | None = None,
@@ -248,6 +251,35 @@ class _ClientBase:
         deadline: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        """A client for every operation of ``spec``. Every option is keyword-only:
+
+        - ``spec``: ``None`` (the bundled spec), a path (JSON or YAML), an ``http(s)://`` URL
+          (fetched because you passed it), a parsed dict, or an ``ApiSpec`` (``load_spec``);
+          ``tags``/``operations`` keep only the operations with those tags / names.
+        - ``http_client``: an ``httpx.Client`` (``httpx.AsyncClient`` for ``AsyncClient``)
+          used as it is (base URL, auth and headers are applied per request); not closed by
+          ``close()``. Default: one made and owned by the client.
+        - ``server``: a server of the spec by id, description or index (default: the first);
+          ``base_url`` overrides it.
+        - ``access_token``: the bearer token; default: the ``token_env`` environment variable
+          (``POLAR_ACCESS_TOKEN``).
+        - ``timeout``: per-phase httpx timeout (default ``httpx.Timeout(30.0, connect=10.0)``);
+          ``deadline``: the overall bound of one call, retries included (default: none).
+        - ``validate_responses``: ``"compatible"`` (default: additive drift warned about once,
+          violations raised), ``"strict"``, ``"warn"`` or ``"off"``.
+        - ``retry``: a ``RetryPolicy`` (default: 3 attempts for idempotent methods on
+          connection errors, 429, 502, 503, 504; ``Retry-After`` honoured).
+        - ``headers``: extra headers sent with every request.
+        - ``api_version``: ``"spec"`` (default: the spec's dated ``info.version``), ``True``
+          (insist on it), ``False`` (none) or a version string, sent in ``version_header``.
+        - ``before_request`` / ``after_response``: hooks ``(operation, request)`` /
+          ``(operation, request, response)``; ``log_bodies``: log request and response bodies.
+        - ``engine``: the JSON Schema engine, ``"auto"`` (jsonschema-rs verdicts) or ``"python"``.
+        - ``max_response_bytes``: the largest (decoded) response body read.
+        """
+        if http_client is not None and not isinstance(http_client, self._HTTP_CLIENT):
+            kind = self._HTTP_CLIENT.__name__
+            raise ConfigurationError(f"{kind} needs an httpx.{kind}, not {type(http_client).__name__}")
         _check_mode(validate_responses)
         self.operations: ApiSpec = load_spec(spec, tags=tags, operations=operations)
         self._runtime: SpecRuntime = runtime_for(self.operations, engine)
@@ -288,6 +320,7 @@ class _ClientBase:
         # the headers an owned pool already sends by default (see _request); None: send them each time
         self._baked: dict[str, str] | None = None
         self._attach_groups()
+        self._use_http(http_client, self._HTTP_CLIENT)
 
     # -- public, shared -----------------------------------------------------------------
     @property
@@ -458,7 +491,7 @@ class _ClientBase:
         except (httpx.InvalidURL, ValueError, TypeError) as exc:  # UnicodeEncodeError is a ValueError
             reason = clip(self._scrub(f"{type(exc).__name__}: {exc}"), 200)
             raise RequestValidationError(
-                prep.op.name, [FieldError("request", f"cannot be sent: {reason}", "request", ("request",))]
+                prep.op.name, [FieldError.at(("request",), f"cannot be sent: {reason}", "request")]
             ) from None
         url = request.url
         if (url.scheme, url.host, url.port) != self._origin:
@@ -561,7 +594,7 @@ class _ClientBase:
             problem = ResponseValidationError(
                 prep.op.name,
                 response,
-                [FieldError("body", f"cannot be decoded: {type(exc).__name__}", "decode", ("body",))],
+                [FieldError.at(("body",), f"cannot be decoded: {type(exc).__name__}", "decode")],
                 attempts=attempts,
             )
             raise self._scrubbed(problem) from exc
@@ -756,20 +789,13 @@ class Client(_ClientBase):
     """A synchronous client for every operation of a spec.
 
     ``client.call("pets_list", limit=10)`` and ``client.pets.list(limit=10)``
-    are the same call. See the README for every option.
+    are the same call. Its options: ``help(dynclient.Client.__init__)``.
     """
 
-    def __init__(
-        self,
-        spec: SpecSource | None = None,
-        *,
-        http_client: httpx.Client | None = None,
-        **options: Any,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise ConfigurationError(f"Client needs an httpx.Client, not {type(http_client).__name__}")
-        super().__init__(spec, **options)
-        self._use_http(http_client, httpx.Client)
+    _HTTP_CLIENT = httpx.Client
+
+    def _use_http(self, http_client: Any, factory: Callable[..., Any]) -> None:
+        super()._use_http(http_client, factory)
         if self._owns_http:  # every socket wait of our own pool is capped at the deadline
             _deadline.install(self._http)
 
@@ -903,19 +929,10 @@ class Client(_ClientBase):
 
 
 class AsyncClient(_ClientBase):
-    """The asynchronous twin of ``Client``: same surface, ``await`` on each call."""
+    """The asynchronous twin of ``Client``: same surface, ``await`` on each call. Its options:
+    ``help(dynclient.AsyncClient.__init__)``."""
 
-    def __init__(
-        self,
-        spec: SpecSource | None = None,
-        *,
-        http_client: httpx.AsyncClient | None = None,
-        **options: Any,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise ConfigurationError(f"AsyncClient needs an httpx.AsyncClient, not {type(http_client).__name__}")
-        super().__init__(spec, **options)
-        self._use_http(http_client, httpx.AsyncClient)
+    _HTTP_CLIENT = httpx.AsyncClient
 
     def _make_method(self, op: Operation) -> Callable[..., Any]:
         name = op.name

@@ -14,18 +14,34 @@ its changes are reported once, listing every operation that reaches it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from ._document import follow_refs, pointer_join
 from ._ir import ApiSpec, Operation, Webhook
+from ._schema.pointer import SCHEMAS, component_name, component_of, follow_refs, pointer_join
+from ._schema.types import declared_types, enum_values, intended_types, is_null_schema, json_type_of
+from ._schema.unions import union_members
 
-__all__ = ["Change", "SpecDiff", "diff_specs"]
+__all__ = ["Change", "Finding", "SpecDiff", "diff_specs"]
 
 Direction = Literal["request", "response"]
-_SCHEMAS = "/components/schemas/"
 _MAX_DEPTH = 48
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One difference as the comparison finds it: what changed (``kind``), whether it breaks
+    a client, where (a JSON pointer) and a message. ``Change`` adds what reaches it."""
+
+    kind: str
+    breaking: bool
+    pointer: str
+    message: str
+
+
+#: Records a finding (for an operation or a webhook).
+Add = Callable[[Finding], None]
 
 
 @dataclass(frozen=True)
@@ -124,9 +140,6 @@ def _side(spec: ApiSpec) -> dict[str, Any]:
 
 
 # -- schemas ---------------------------------------------------------------------------------
-_Finding = tuple[str, bool, str, str]  # kind, breaking, pointer, message
-
-
 #: a oneOf/anyOf member: (label, schema, its resolved pointer, its place in the union)
 _Variant = tuple[str, Mapping[str, Any], str, str]
 
@@ -140,26 +153,10 @@ class _Facets:
     variants: list[_Variant] | None
 
 
-_JSON_TYPE = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
-
-
-def _json_type(value: Any) -> str:
-    return "null" if value is None else _JSON_TYPE.get(type(value), "object")
-
-
-def _component(pointer: str) -> str | None:
-    if pointer.startswith(_SCHEMAS):
-        rest = pointer[len(_SCHEMAS) :]
-        if "/" not in rest:
-            return rest.replace("~1", "/").replace("~0", "~")
-    return None
-
-
 def _owner(pointer: str) -> str:
-    """The component a pointer lies in, as a message prefix (``Thing: ``), or nothing."""
-    if pointer.startswith(_SCHEMAS):
-        return pointer[len(_SCHEMAS) :].split("/", 1)[0].replace("~1", "/").replace("~0", "~") + ": "
-    return ""
+    """The component schema a pointer lies in, as a message prefix (``Thing: ``), or nothing."""
+    owner = component_of(pointer) if pointer.startswith(SCHEMAS) else None
+    return f"{owner[1]}: " if owner is not None else ""
 
 
 def _show(values: frozenset[str]) -> str:
@@ -169,7 +166,7 @@ def _show(values: frozenset[str]) -> str:
 class _SchemaDiff:
     def __init__(self, old_doc: Mapping[str, Any], new_doc: Mapping[str, Any]) -> None:
         self.docs = (old_doc, new_doc)
-        self.memo: dict[tuple[str, str, str], list[_Finding]] = {}
+        self.memo: dict[tuple[str, str, str], list[Finding]] = {}
         self.active: set[tuple[str, str, str]] = set()
 
     def _resolve(self, side: int, schema: Any, pointer: str) -> tuple[Mapping[str, Any], str]:
@@ -177,18 +174,17 @@ class _SchemaDiff:
         return (schema if isinstance(schema, Mapping) else {}), pointer
 
     def _facets(self, side: int, schema: Mapping[str, Any], pointer: str) -> _Facets:
-        for key in ("anyOf", "oneOf"):
-            branches = schema.get(key)
-            if not isinstance(branches, list):
-                continue
+        union = union_members(schema)
+        if union is not None:
+            key, branches = union
             nullable = False
             rest: list[_Variant] = []
             for i, raw in enumerate(branches):
                 resolved, bptr = self._resolve(side, raw, pointer_join(pointer, key, i))
-                if resolved.get("type") == "null":
+                if is_null_schema(resolved):
                     nullable = True
                     continue
-                rest.append((_component(bptr) or f"#{i}", resolved, bptr, pointer_join(pointer, key, i)))
+                rest.append((component_name(bptr) or f"#{i}", resolved, bptr, pointer_join(pointer, key, i)))
             if len(rest) == 1:
                 inner = self._facets(side, rest[0][1], rest[0][2])
                 inner.nullable = inner.nullable or nullable
@@ -201,28 +197,20 @@ class _SchemaDiff:
                 else:
                     types |= t
             return _Facets(frozenset(types) if types is not None else None, nullable, None, None, rest)
-        raw_type = schema.get("type")
-        type_list = [raw_type] if isinstance(raw_type, str) else list(raw_type) if isinstance(raw_type, list) else []
-        nullable = "null" in type_list
+        nullable = "null" in (declared_types(schema) or ())
         enum: frozenset[str] | None = None
-        values: list[Any] | None = None
-        if "const" in schema:
-            values = [schema["const"]]
-        elif isinstance(schema.get("enum"), list):
-            values = list(schema["enum"])
+        values = enum_values(schema)
         if values is not None:
             nullable = nullable or None in values
             enum = frozenset(json.dumps(v, sort_keys=True) for v in values if v is not None)
-        types = {t for t in type_list if t != "null"}
-        if not types and values is not None:
-            types = {_json_type(v) for v in values if v is not None}
-        if not types and isinstance(schema.get("properties"), Mapping):
-            types = {"object"}
-        return _Facets(frozenset(types) if types else None, nullable, enum, (schema, pointer), None)
+        allowed = intended_types(schema) - {"null"}
+        if not allowed and values is not None:  # a declared type of only null beside listed values
+            allowed = frozenset(json_type_of(v) for v in values if v is not None)
+        return _Facets(allowed or None, nullable, enum, (schema, pointer), None)
 
     def compare(
         self, old: Any, old_ptr: str, new: Any, new_ptr: str, direction: Direction, depth: int = 0
-    ) -> list[_Finding]:
+    ) -> list[Finding]:
         o, op_ = self._resolve(0, old, old_ptr)
         n, np_ = self._resolve(1, new, new_ptr)
         key = (op_, np_, direction)
@@ -231,7 +219,7 @@ class _SchemaDiff:
         if key in self.active or depth > _MAX_DEPTH:
             return []
         self.active.add(key)
-        out: list[_Finding] = []
+        out: list[Finding] = []
         try:
             self._compare(o, op_, n, np_, direction, depth, out)
         finally:
@@ -247,20 +235,20 @@ class _SchemaDiff:
         np_: str,
         direction: Direction,
         depth: int,
-        out: list[_Finding],
+        out: list[Finding],
     ) -> None:
         req = direction == "request"
         fo, fn = self._facets(0, o, op_), self._facets(1, n, np_)
         who = _owner(np_)
         if fn.nullable and not fo.nullable:
-            out.append(("became-nullable", not req, np_, f"{who}{direction} value may now be null"))
+            out.append(Finding("became-nullable", not req, np_, f"{who}{direction} value may now be null"))
         elif fo.nullable and not fn.nullable:
-            out.append(("became-non-nullable", req, np_, f"{who}{direction} value may no longer be null"))
+            out.append(Finding("became-non-nullable", req, np_, f"{who}{direction} value may no longer be null"))
         if fo.types is not None and fn.types is not None and fo.types != fn.types:
             widened = _widens(fo.types, fn.types)
             narrowed = _widens(fn.types, fo.types)
             out.append(
-                (
+                Finding(
                     "type-changed",
                     not widened if req else not narrowed,
                     np_,
@@ -269,13 +257,17 @@ class _SchemaDiff:
             )
         if fo.enum is not None and fn.enum is not None:
             if fn.enum - fo.enum:
-                out.append(("enum-values-added", not req, np_, f"{who}enum values added: {_show(fn.enum - fo.enum)}"))
+                out.append(
+                    Finding("enum-values-added", not req, np_, f"{who}enum values added: {_show(fn.enum - fo.enum)}")
+                )
             if fo.enum - fn.enum:
-                out.append(("enum-values-removed", req, np_, f"{who}enum values removed: {_show(fo.enum - fn.enum)}"))
+                out.append(
+                    Finding("enum-values-removed", req, np_, f"{who}enum values removed: {_show(fo.enum - fn.enum)}")
+                )
         elif fo.enum is None and fn.enum is not None:
-            out.append(("enum-constraint-added", req, np_, f"{who}values now restricted to: {_show(fn.enum)}"))
+            out.append(Finding("enum-constraint-added", req, np_, f"{who}values now restricted to: {_show(fn.enum)}"))
         elif fo.enum is not None and fn.enum is None:
-            out.append(("enum-constraint-removed", not req, np_, f"{who}values no longer restricted to an enum"))
+            out.append(Finding("enum-constraint-removed", not req, np_, f"{who}values no longer restricted to an enum"))
         if fo.core is not None and fn.core is not None:
             self._compare_object(fo.core, fn.core, direction, depth, out)
         elif fo.variants is not None or fn.variants is not None:  # one side may be a single schema
@@ -289,7 +281,7 @@ class _SchemaDiff:
         new: tuple[Mapping[str, Any], str],
         direction: Direction,
         depth: int,
-        out: list[_Finding],
+        out: list[Finding],
     ) -> None:
         req = direction == "request"
         (o, op_), (n, np_) = old, new
@@ -304,7 +296,7 @@ class _SchemaDiff:
             if name not in po:
                 required = name in rn
                 out.append(
-                    (
+                    Finding(
                         "property-added",
                         req and required,
                         ptr,
@@ -314,18 +306,20 @@ class _SchemaDiff:
                 continue
             if name in rn and name not in ro:
                 out.append(
-                    ("property-became-required", req, ptr, f"{who}{direction} property {name!r} became required")
+                    Finding("property-became-required", req, ptr, f"{who}{direction} property {name!r} became required")
                 )
             elif name in ro and name not in rn:
                 out.append(
-                    ("property-became-optional", not req, ptr, f"{who}{direction} property {name!r} became optional")
+                    Finding(
+                        "property-became-optional", not req, ptr, f"{who}{direction} property {name!r} became optional"
+                    )
                 )
             old_ptr = pointer_join(op_, "properties", name)
             out.extend(self.compare(po[name], old_ptr, pn[name], ptr, direction, depth + 1))
         for name in po:
             if name not in pn:
                 out.append(
-                    (
+                    Finding(
                         "property-removed",
                         True,
                         pointer_join(op_, "properties", name),
@@ -347,7 +341,7 @@ class _SchemaDiff:
                 )
 
     def _compare_variants(
-        self, old: list[_Variant], new: list[_Variant], np_: str, direction: Direction, depth: int, out: list[_Finding]
+        self, old: list[_Variant], new: list[_Variant], np_: str, direction: Direction, depth: int, out: list[Finding]
     ) -> None:
         req = direction == "request"
         by_old = {v[0]: v for v in old}
@@ -357,17 +351,21 @@ class _SchemaDiff:
                 _, os_, op_, _ = by_old[label]
                 out.extend(self.compare(os_, op_, s, p, direction, depth + 1))
             else:
-                out.append(("variant-added", not req, place, f"{_owner(place)}{direction} variant {label} added"))
+                out.append(
+                    Finding("variant-added", not req, place, f"{_owner(place)}{direction} variant {label} added")
+                )
         for label, (_, _, _, place) in by_old.items():
             if label not in by_new:
-                out.append(("variant-removed", req, place, f"{_owner(place)}{direction} variant {label} removed"))
+                out.append(
+                    Finding("variant-removed", req, place, f"{_owner(place)}{direction} variant {label} removed")
+                )
 
 
 def _as_variants(f: _Facets) -> list[_Variant] | None:
     if f.variants is not None:
         return f.variants
     if f.core is not None:
-        return [(_component(f.core[1]) or "#0", f.core[0], f.core[1], f.core[1])]
+        return [(component_name(f.core[1]) or "#0", f.core[0], f.core[1], f.core[1])]
     return None
 
 
@@ -379,11 +377,11 @@ def _widens(old: frozenset[str], new: frozenset[str]) -> bool:
 # -- operations ------------------------------------------------------------------------------
 class _Collector:
     def __init__(self) -> None:
-        self.order: list[tuple[str, bool, str, str]] = []
-        self.ops: dict[tuple[str, bool, str, str], list[str]] = {}
-        self.hooks: dict[tuple[str, bool, str, str], list[str]] = {}
+        self.order: list[Finding] = []
+        self.ops: dict[Finding, list[str]] = {}
+        self.hooks: dict[Finding, list[str]] = {}
 
-    def add(self, finding: _Finding, operation: str | None, webhook: str | None = None) -> None:
+    def add(self, finding: Finding, operation: str | None, webhook: str | None = None) -> None:
         """Record ``finding`` as reached by ``operation`` (or by ``webhook``)."""
         if finding not in self.ops:
             self.order.append(finding)
@@ -395,14 +393,14 @@ class _Collector:
     def changes(self) -> tuple[Change, ...]:
         return tuple(
             Change(
-                kind=k,
-                breaking=b,
-                pointer=p,
-                message=m,
-                operations=tuple(self.ops[(k, b, p, m)]),
-                webhooks=tuple(self.hooks[(k, b, p, m)]),
+                kind=f.kind,
+                breaking=f.breaking,
+                pointer=f.pointer,
+                message=f.message,
+                operations=tuple(self.ops[f]),
+                webhooks=tuple(self.hooks[f]),
             )
-            for k, b, p, m in self.order
+            for f in self.order
         )
 
 
@@ -410,12 +408,16 @@ def _is_success(status: str) -> bool:
     return status[:1] in ("2", "3") or status == "default"
 
 
-def _diff_operation(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) -> None:
+def _diff_operation(o: Operation, n: Operation, schemas: _SchemaDiff, add: Add) -> None:
     name = n.name
     if (o.http_method, o.path) != (n.http_method, n.path):
-        add(("operation-moved", True, n.pointer, f"{name}: {o.http_method} {o.path} is now {n.http_method} {n.path}"))
+        add(
+            Finding(
+                "operation-moved", True, n.pointer, f"{name}: {o.http_method} {o.path} is now {n.http_method} {n.path}"
+            )
+        )
     if n.deprecated and not o.deprecated:
-        add(("operation-deprecated", False, n.pointer, f"{name}: deprecated"))
+        add(Finding("operation-deprecated", False, n.pointer, f"{name}: deprecated"))
     old_params = {(p.name, p.location): p for p in o.parameters}
     new_params = {(p.name, p.location): p for p in n.parameters}
     for key, p in new_params.items():
@@ -423,7 +425,7 @@ def _diff_operation(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) 
         label = f"{name}: {p.location} parameter {p.name!r}"
         if q is None:
             add(
-                (
+                Finding(
                     "parameter-added",
                     p.required,
                     p.pointer,
@@ -432,12 +434,12 @@ def _diff_operation(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) 
             )
             continue
         if p.required and not q.required:
-            add(("parameter-became-required", True, p.pointer, f"{label} became required"))
+            add(Finding("parameter-became-required", True, p.pointer, f"{label} became required"))
         elif q.required and not p.required:
-            add(("parameter-became-optional", False, p.pointer, f"{label} became optional"))
+            add(Finding("parameter-became-optional", False, p.pointer, f"{label} became optional"))
         if (p.style, p.explode) != (q.style, q.explode):
             add(
-                (
+                Finding(
                     "parameter-style-changed",
                     True,
                     p.pointer,
@@ -445,23 +447,21 @@ def _diff_operation(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) 
                     f"to {p.style}/explode={p.explode}",
                 )
             )
-        for kind, breaking, ptr, msg in schemas.compare(
-            q.schema.raw, q.schema.pointer, p.schema.raw, p.schema.pointer, "request"
-        ):
-            add((f"parameter-{kind}", breaking, ptr, f"{label}: {msg}"))
+        for f in schemas.compare(q.schema.raw, q.schema.pointer, p.schema.raw, p.schema.pointer, "request"):
+            add(replace(f, kind=f"parameter-{f.kind}", message=f"{label}: {f.message}"))
     for key, q in old_params.items():
         if key not in new_params:
-            add(("parameter-removed", True, q.pointer, f"{name}: {q.location} parameter {q.name!r} removed"))
+            add(Finding("parameter-removed", True, q.pointer, f"{name}: {q.location} parameter {q.name!r} removed"))
     _diff_body(o, n, schemas, add)
     _diff_responses(o, n, schemas, add)
     _diff_security(o, n, add)
 
 
-def _diff_body(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) -> None:
+def _diff_body(o: Operation, n: Operation, schemas: _SchemaDiff, add: Add) -> None:
     name, ob, nb = n.name, o.request_body, n.request_body
     if ob is None and nb is not None:
         add(
-            (
+            Finding(
                 "request-body-added",
                 nb.required,
                 nb.pointer,
@@ -469,13 +469,13 @@ def _diff_body(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) -> No
             )
         )
     elif ob is not None and nb is None:
-        add(("request-body-removed", True, ob.pointer, f"{name}: request body removed"))
+        add(Finding("request-body-removed", True, ob.pointer, f"{name}: request body removed"))
     elif ob is not None and nb is not None:
         if nb.required and not ob.required:
-            add(("request-body-became-required", True, nb.pointer, f"{name}: request body became required"))
+            add(Finding("request-body-became-required", True, nb.pointer, f"{name}: request body became required"))
         if nb.media_type != ob.media_type:
             add(
-                (
+                Finding(
                     "request-media-type-changed",
                     True,
                     nb.pointer,
@@ -489,7 +489,7 @@ def _diff_body(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) -> No
                 add(finding)
 
 
-def _diff_responses(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) -> None:
+def _diff_responses(o: Operation, n: Operation, schemas: _SchemaDiff, add: Add) -> None:
     name = n.name
     old = {r.status: r for r in o.responses}
     new = {r.status: r for r in n.responses}
@@ -497,12 +497,12 @@ def _diff_responses(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) 
         q = old.get(status)
         what = f" ({r.schema_title})" if r.schema_title else ""
         if q is None:
-            add(("response-added", False, r.pointer, f"{name}: response {status}{what} added"))
+            add(Finding("response-added", False, r.pointer, f"{name}: response {status}{what} added"))
             continue
         success = _is_success(status)
         if q.media_type != r.media_type:
             add(
-                (
+                Finding(
                     "response-media-type-changed",
                     success,
                     r.pointer,
@@ -510,33 +510,31 @@ def _diff_responses(o: Operation, n: Operation, schemas: _SchemaDiff, add: Any) 
                 )
             )
         elif q.schema is not None and r.schema is not None:
-            for kind, breaking, pointer, message in schemas.compare(
-                q.schema.raw, q.schema.pointer, r.schema.raw, r.schema.pointer, "response"
-            ):
-                if kind == "variant-added" and r.is_error:
-                    breaking = False  # a new kind of error: it gets its own error class; APIError still catches it
-                add((kind, breaking, pointer, message))
+            for f in schemas.compare(q.schema.raw, q.schema.pointer, r.schema.raw, r.schema.pointer, "response"):
+                if f.kind == "variant-added" and r.is_error:
+                    f = replace(f, breaking=False)  # a new kind of error gets its class; APIError still catches it
+                add(f)
     for status, q in old.items():
         if status not in new:
             success = _is_success(status)
             what = f" ({q.schema_title})" if q.schema_title else ""
-            add(("response-removed", success, q.pointer, f"{name}: response {status}{what} removed"))
+            add(Finding("response-removed", success, q.pointer, f"{name}: response {status}{what} removed"))
 
 
-def _diff_security(o: Operation, n: Operation, add: Any) -> None:
+def _diff_security(o: Operation, n: Operation, add: Add) -> None:
     name = n.name
     pointer = pointer_join(n.pointer, "security")
     if not o.security and n.security:
-        add(("security-added", True, pointer, f"{name}: now requires authentication"))
+        add(Finding("security-added", True, pointer, f"{name}: now requires authentication"))
         return
     if o.security and not n.security:
-        add(("security-removed", False, pointer, f"{name}: no longer requires authentication"))
+        add(Finding("security-removed", False, pointer, f"{name}: no longer requires authentication"))
         return
     old_schemes = {s for req in o.security for s, _ in req.schemes}
     new_schemes = {s for req in n.security for s, _ in req.schemes}
     if old_schemes - new_schemes:
         add(
-            (
+            Finding(
                 "security-scheme-removed",
                 True,
                 pointer,
@@ -545,7 +543,7 @@ def _diff_security(o: Operation, n: Operation, add: Any) -> None:
         )
     if new_schemes - old_schemes:
         add(
-            (
+            Finding(
                 "security-scheme-added",
                 False,
                 pointer,
@@ -555,10 +553,10 @@ def _diff_security(o: Operation, n: Operation, add: Any) -> None:
     added = set(n.scopes) - set(o.scopes)
     removed = set(o.scopes) - set(n.scopes)
     if added:
-        add(("security-scope-added", True, pointer, f"{name}: now requires scopes {', '.join(sorted(added))}"))
+        add(Finding("security-scope-added", True, pointer, f"{name}: now requires scopes {', '.join(sorted(added))}"))
     if removed:
         add(
-            (
+            Finding(
                 "security-scope-removed",
                 False,
                 pointer,
@@ -567,14 +565,13 @@ def _diff_security(o: Operation, n: Operation, add: Any) -> None:
         )
 
 
-def _adder(collected: _Collector, name: str) -> Any:
+def _adder(collected: _Collector, name: str) -> Add:
     """Record findings for operation ``name``; an inline schema's change is named after it."""
 
-    def add(finding: _Finding) -> None:
-        kind, breaking, pointer, message = finding
-        if pointer.startswith("/paths/") and not message.startswith(f"{name}: "):
-            message = f"{name}: {message}"
-        collected.add((kind, breaking, pointer, message), name)
+    def add(finding: Finding) -> None:
+        if finding.pointer.startswith("/paths/") and not finding.message.startswith(f"{name}: "):
+            finding = replace(finding, message=f"{name}: {finding.message}")
+        collected.add(finding, name)
 
     return add
 
@@ -583,16 +580,21 @@ def _diff_webhook(o: Webhook, n: Webhook, schemas: _SchemaDiff, collected: _Coll
     """A payload is received, like a response: its schema is compared in that direction."""
     label = f"webhook {n.name}"
 
-    def add(finding: _Finding) -> None:
-        kind, breaking, pointer, message = finding
-        if pointer.startswith("/webhooks/") and not message.startswith(f"{label}: "):
-            message = f"{label}: {message}"
-        collected.add((kind, breaking, pointer, message), None, n.name)
+    def add(finding: Finding) -> None:
+        if finding.pointer.startswith("/webhooks/") and not finding.message.startswith(f"{label}: "):
+            finding = replace(finding, message=f"{label}: {finding.message}")
+        collected.add(finding, None, n.name)
 
     if o.event_type != n.event_type:
-        add(("webhook-type-changed", True, n.pointer, f"{label}: announced as {n.event_type!r}, was {o.event_type!r}"))
+        add(
+            Finding(
+                "webhook-type-changed", True, n.pointer, f"{label}: announced as {n.event_type!r}, was {o.event_type!r}"
+            )
+        )
     if o.media_type != n.media_type:
-        add(("webhook-media-type-changed", True, n.pointer, f"{label}: payload media type is now {n.media_type}"))
+        add(
+            Finding("webhook-media-type-changed", True, n.pointer, f"{label}: payload media type is now {n.media_type}")
+        )
     for finding in schemas.compare(o.payload.raw, o.payload.pointer, n.payload.raw, n.payload.pointer, "response"):
         add(finding)
 
@@ -604,10 +606,10 @@ def _diff_webhooks(old: ApiSpec, new: ApiSpec, schemas: _SchemaDiff, collected: 
     after = {w.name: w for w in new.webhooks}
     for name, hook in after.items():
         if name not in before:
-            collected.add(("webhook-added", False, hook.pointer, f"webhook {name} added"), None, name)
+            collected.add(Finding("webhook-added", False, hook.pointer, f"webhook {name} added"), None, name)
     for name, hook in before.items():
         if name not in after:
-            collected.add(("webhook-removed", True, hook.pointer, f"webhook {name} removed"), None, name)
+            collected.add(Finding("webhook-removed", True, hook.pointer, f"webhook {name} removed"), None, name)
     for name, hook in after.items():
         if name in before:
             _diff_webhook(before[name], hook, schemas, collected)
@@ -620,13 +622,17 @@ def diff_specs(old: ApiSpec, new: ApiSpec) -> SpecDiff:
     for op in new.operations:
         if op.name not in old:
             collected.add(
-                ("operation-added", False, op.pointer, f"operation {op.name} added ({op.http_method} {op.path})"),
+                Finding(
+                    "operation-added", False, op.pointer, f"operation {op.name} added ({op.http_method} {op.path})"
+                ),
                 op.name,
             )
     for op in old.operations:
         if op.name not in new:
             collected.add(
-                ("operation-removed", True, op.pointer, f"operation {op.name} removed ({op.http_method} {op.path})"),
+                Finding(
+                    "operation-removed", True, op.pointer, f"operation {op.name} removed ({op.http_method} {op.path})"
+                ),
                 op.name,
             )
     for op in new.operations:

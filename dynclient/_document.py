@@ -17,9 +17,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
 
 from ._errors import ConfigurationError, SpecError
+from ._schema.pointer import pointer_join, ref_pointer, resolve_pointer
 
 if TYPE_CHECKING:  # imported when a YAML document is read: JSON specs never pay for it
     import yaml
@@ -29,14 +29,9 @@ __all__ = [
     "DEFAULT_MAX_DEPTH",
     "MAX_REFS",
     "Document",
-    "escape_pointer_token",
     "fingerprint",
-    "follow_refs",
     "iter_refs",
     "load_document",
-    "pointer_join",
-    "pointer_to_fragment",
-    "resolve_pointer",
     "walk",
 ]
 
@@ -62,37 +57,6 @@ def fingerprint(data: Mapping[str, Any]) -> str:
     """sha256 of the canonical JSON form (sorted keys, no spaces, UTF-8)."""
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def escape_pointer_token(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def pointer_join(base: str, *tokens: str | int) -> str:
-    return base + "".join("/" + escape_pointer_token(str(t)) for t in tokens)
-
-
-def pointer_to_fragment(pointer: str) -> str:
-    """A JSON pointer as a URI fragment (percent-encoding characters such as ``{``)."""
-    return "#" + quote(pointer, safe="/~!$&'()*+,;=:@-._")
-
-
-def resolve_pointer(data: Any, pointer: str, *, at: str = "") -> Any:
-    """Follow a local JSON pointer (``/components/schemas/X``); SpecError if it leads nowhere."""
-    if pointer == "":
-        return data
-    if not pointer.startswith("/"):
-        raise SpecError(f"$ref pointer {pointer!r} is not a JSON pointer", at)
-    node = data
-    for raw in pointer[1:].split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise SpecError(f"$ref to nowhere: #{pointer}", at)
-    return node
 
 
 @functools.cache
@@ -154,24 +118,6 @@ def _parse(text: str, origin: str) -> Any:
         raise SpecError(f"{origin}: document nests too deeply to parse") from None
 
 
-def follow_refs(data: Any, node: Any, pointer: str = "") -> tuple[Any, str]:
-    """Follow a chain of local ``$ref``s from ``node``: the object it ends at and its pointer.
-
-    A remote ref or a cycle is a SpecError (both are refused when a document is loaded).
-    """
-    seen: set[str] = set()
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if not ref.startswith("#"):
-            raise SpecError(f"remote $ref {ref!r} is not supported here", pointer)
-        if ref in seen:
-            raise SpecError(f"$ref cycle: {ref}", pointer)
-        seen.add(ref)
-        pointer = unquote(ref[1:])
-        node = resolve_pointer(data, pointer, at=pointer)
-    return node, pointer
-
-
 def walk(data: Any) -> Iterator[tuple[Any, str, int]]:
     """Every object and array in ``data`` (depth-first, iteratively): ``(node, pointer, depth)``."""
     stack: list[tuple[Any, str, int]] = [(data, "", 1)]
@@ -196,7 +142,7 @@ def _alias_target(data: dict[str, Any], ref: str, at: str, ends: set[str]) -> No
 
     ``ends`` remembers pointers already known to end, so long chains cost O(n) overall.
     """
-    pointer = unquote(ref[1:])
+    pointer = ref_pointer(ref) or ""
     chain: list[str] = []
     while pointer not in ends:
         if pointer in chain:
@@ -209,7 +155,7 @@ def _alias_target(data: dict[str, Any], ref: str, at: str, ends: set[str]) -> No
         nxt = target["$ref"]
         if not nxt.startswith("#"):
             break  # a remote ref; reported where it stands
-        pointer = unquote(nxt[1:])
+        pointer = ref_pointer(nxt) or ""
     ends.update(chain)
 
 
@@ -232,7 +178,7 @@ def _scan(data: dict[str, Any], max_depth: int) -> list[tuple[str, str]]:
             for key, target in disc["mapping"].items():
                 if isinstance(target, str) and target.startswith("#"):
                     where = pointer_join(pointer, "discriminator", "mapping", key)
-                    resolve_pointer(data, unquote(target[1:]), at=where)
+                    resolve_pointer(data, ref_pointer(target) or "", at=where)
     return refs
 
 

@@ -33,7 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import FieldError, SpecError
-from ._validation import SPEC_URI, Compiled, format_location
+from ._schema.keywords import NON_MONOTONIC, document_children
+from ._schema.pointer import lookup_pointer, pointer_join, split_pointer
+from ._schema.unions import discriminator, union_members
+from ._validation import SPEC_URI, Compiled
 
 __all__ = [
     "LENIENT_URI",
@@ -53,25 +56,7 @@ LENIENT_URI = "urn:dynclient:lenient"
 #: the spec, ending in the keyword that was relaxed: ``.../country/enum``).
 MARK = "x-dynclient-drift"
 
-# keys whose values are instance data, not schemas
-_DATA_KEYS = frozenset({"const", "enum", "default", "examples", "example"})
-# keys whose values map names (which may equal a keyword) to schemas (or, in the OpenAPI
-# document around the schemas, to objects holding schemas)
-_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas"})
-# below these, admitting more could make the verdict *stricter or looser* in the wrong way
-# (``not``/``if`` invert, ``propertyNames``/``contains`` count): they keep the strict schema
-_STRICT_KEYS = frozenset({"not", "if", "propertyNames", "contains"})
-
-
 # -- the lenient copy ------------------------------------------------------------------------
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 def _strict(node: Any, ref: Callable[[str], str]) -> Any:
@@ -80,28 +65,12 @@ def _strict(node: Any, ref: Callable[[str], str]) -> Any:
         return [_strict(v, ref) for v in node]
     if not isinstance(node, dict):
         return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in _DATA_KEYS or key.startswith("x-"):
-            out[key] = value
-        elif key == "$ref" and isinstance(value, str):
-            out[key] = ref(value)
-        elif key in _MAPS and isinstance(value, dict):
-            out[key] = {k: _strict(v, ref) for k, v in value.items()}
-        else:
-            out[key] = _strict(value, ref)
+    out = dict(node)  # data keywords and extensions as they are
+    for key, value, is_map in document_children(node):
+        out[key] = {k: _strict(v, ref) for k, v in value.items()} if is_map else _strict(value, ref)
+    if isinstance(node.get("$ref"), str):
+        out["$ref"] = ref(node["$ref"])
     return out
-
-
-def _mapping(disc: Mapping[str, Any], branches: list[Any]) -> dict[str, str]:
-    """Discriminator value -> target reference (explicit ``mapping``, else the branches' names)."""
-    mapping = {str(k): str(v) for k, v in (disc.get("mapping") or {}).items()}
-    if not mapping:
-        for branch in branches:
-            target = branch.get("$ref") if isinstance(branch, dict) else None
-            if isinstance(target, str):
-                mapping[target.rsplit("/", 1)[-1]] = target
-    return mapping
 
 
 class _Relaxer:
@@ -125,19 +94,17 @@ class _Relaxer:
             return [self.relax(v, f"{ptr}/{i}") for i, v in enumerate(node)]
         if not isinstance(node, dict):
             return node
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            here = f"{ptr}/{_escape(key)}"
-            if key in _DATA_KEYS or key.startswith("x-"):
-                out[key] = value
-            elif key in _STRICT_KEYS:
+        out = dict(node)  # data keywords and extensions as they are
+        for key, value, is_map in document_children(node):
+            here = pointer_join(ptr, key)
+            if key in NON_MONOTONIC:
                 out[key] = _strict(value, self.strict_ref)
-            elif key == "$ref" and isinstance(value, str):
-                out[key] = self.ref(value)
-            elif key in _MAPS and isinstance(value, dict):
-                out[key] = {k: self.relax(v, f"{here}/{_escape(k)}") for k, v in value.items()}
+            elif is_map:
+                out[key] = {k: self.relax(v, pointer_join(here, k)) for k, v in value.items()}
             else:
                 out[key] = self.relax(value, here)
+        if isinstance(node.get("$ref"), str):
+            out["$ref"] = self.ref(node["$ref"])
         extra: list[Any] = []
         for keyword in ("enum", "const"):
             if keyword in out and (keyword == "const" or isinstance(out[keyword], list)):
@@ -158,14 +125,13 @@ class _Relaxer:
     def _discriminated(self, node: Mapping[str, Any], out: dict[str, Any], ptr: str) -> dict[str, Any] | None:
         """A discriminated ``oneOf``/``anyOf`` as: each known branch guarded by its tags, plus
         one branch for an object whose tag names no known branch (removed from ``out``)."""
-        disc = node.get("discriminator")
-        kind = next((k for k in ("oneOf", "anyOf") if isinstance(node.get(k), list)), "")
-        if not kind or not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
+        disc = discriminator(node)
+        union = union_members(node)
+        if disc is None or union is None:
             return None
-        prop = disc["propertyName"]
-        mapping = _mapping(disc, node[kind])
+        kind, prop = union[0], disc.property
         tags: dict[str, list[str]] = {}
-        for tag, target in mapping.items():
+        for tag, target in disc.mapping.items():
             tags.setdefault(target, []).append(tag)
         branches: list[Any] = []
         for original, relaxed in zip(node[kind], out.pop(kind), strict=True):
@@ -180,7 +146,7 @@ class _Relaxer:
             {
                 "type": "object",
                 "required": [prop],
-                "properties": {prop: {"not": {"enum": list(mapping)}, MARK: f"{ptr}/discriminator"}},
+                "properties": {prop: {"not": {"enum": list(disc.mapping)}, MARK: f"{ptr}/discriminator"}},
             }
         )
         return {"anyOf": branches}
@@ -369,53 +335,38 @@ def _listed(values: Iterable[Any], limit: int = 8) -> str:
     return shown + (f", ... ({len(items)} allowed values)" if len(items) > limit else "")
 
 
-def _node(document: Mapping[str, Any], pointer: str) -> Any:
-    node: Any = document
-    for token in pointer.split("/")[1:]:
-        if isinstance(node, dict):
-            node = node.get(_unescape(token))
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
-
-
 def _walk(instance: Any, pointer: str) -> tuple[list[str | int], Any]:
     """The path (list indices as ints) and the value at an instance pointer."""
     path: list[str | int] = []
     value = instance
-    for token in pointer.split("/")[1:] if pointer else ():
+    for token in split_pointer(pointer):
         if isinstance(value, list) and token.isdigit():
             path.append(int(token))
             value = value[int(token)] if int(token) < len(value) else None
         else:
-            key = _unescape(token)
-            path.append(key)
-            value = value.get(key) if isinstance(value, dict) else None
+            path.append(token)
+            value = value.get(token) if isinstance(value, dict) else None
     return path, value
 
 
 def _drift_error(document: Mapping[str, Any], key: str, at: str, instance: Any, prefix: str) -> FieldError:
     path, value = _walk(instance, at)
     schema_ptr, _, keyword = key.rpartition("/")
-    node = _node(document, schema_ptr) if not key.startswith("#top") else None
+    node = lookup_pointer(document, schema_ptr) if not key.startswith("#top") else None
     node = node if isinstance(node, dict) else {}
     if keyword == "enum":
         message = f"{_short(value)} is not one of {_listed(node.get('enum') or ())}"
     elif keyword == "const":
         message = f"{_short(value)} is not {_short(node.get('const'))}"
     elif keyword == "discriminator":
-        disc = node.get("discriminator")
-        branches = node.get("oneOf") or node.get("anyOf")
-        known = _mapping(disc if isinstance(disc, dict) else {}, branches if isinstance(branches, list) else [])
+        disc = discriminator(node)
+        known = disc.mapping if disc is not None else {}
         message = f"{_short(value)} is not a known {path[-1]!r}; expected one of {_listed(known)}"
     else:
         declared = node.get("properties") if isinstance(node.get("properties"), dict) else {}
         allowed = f" (the spec knows: {_listed(declared, 12)})" if declared else ""
         message = f"unknown field (not in the schema){allowed}"
-    full = tuple(path) if not prefix else (*prefix.split("."), *path)
-    return FieldError(format_location(prefix, path), message, keyword, full)
+    return FieldError.at(path, message, keyword, prefix=prefix)
 
 
 def drift_message(operation: str, error: FieldError, spec_version: str, more: int = 0) -> str:

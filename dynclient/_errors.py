@@ -42,7 +42,7 @@ from __future__ import annotations
 import copy
 import json
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,18 +193,39 @@ class SpecError(DynclientError):
         super().__init__(f"{message} (at {pointer})" if pointer else message)
 
 
+def location_text(path: Iterable[str | int]) -> str:
+    """A place as text: ``("body", "items", 2, "id")`` -> ``body.items[2].id`` (keys joined by
+    dots, list indices in brackets); the one rule for every ``FieldError.location``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def prefix_path(prefix: str) -> tuple[str, ...]:
+    """A dotted prefix (``body``, ``query.limit``) as the start of a path."""
+    return tuple(prefix.split(".")) if prefix else ()
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One invalid field.
 
     ``location`` is its text form (``query.limit``, ``body.billing_address.country``,
     ``body.items[2].id``); ``path`` the same place as a tuple (``("body", "items", 2, "id")``).
+    ``FieldError.at`` makes one from the path, so the two always agree (``location_text``).
     """
 
     location: str
     message: str
     keyword: str = ""
     path: tuple[str | int, ...] = ()
+
+    @classmethod
+    def at(cls, path: Iterable[str | int], message: str, keyword: str = "", *, prefix: str = "") -> FieldError:
+        """The error at ``prefix`` (dotted: ``body``, ``query.limit``) + ``path``."""
+        full = (*prefix_path(prefix), *path)
+        return cls(location_text(full), message, keyword, full)
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"

@@ -28,8 +28,9 @@ from jsonschema.exceptions import ValidationError as _ValidationError
 from ._dialect import is_multiple_of, pattern_failure, search
 from ._errors import FieldError
 from ._formats import FORMATS
+from ._schema.keywords import IN_PLACE_LIST, UNIONS
+from ._schema.unions import discriminator
 from ._secrets import clip
-from ._validation import format_location
 
 __all__ = ["explaining_validator", "field_errors", "judged_errors", "python_registry", "reference_validator"]
 
@@ -56,12 +57,11 @@ def _discriminated_one_of(
     errors = list(_draft_one_of(validator, one_of, instance, schema))
     if not errors:
         return
-    disc = schema.get("discriminator")
-    if not isinstance(disc, Mapping) or not isinstance(instance, dict):
+    disc = discriminator(schema)
+    if disc is None or not isinstance(instance, dict):
         yield from errors
         return
-    prop = str(disc.get("propertyName"))
-    mapping = _discriminator_mapping(disc, one_of)
+    prop = disc.property
     if prop not in instance:
         yield _ValidationError(  # located at the object: the missing key is appended when reported
             f"{prop!r} is a required property (it selects the variant)",
@@ -70,27 +70,17 @@ def _discriminated_one_of(
         )
         return
     value = instance[prop]
-    target = mapping.get(value) if isinstance(value, str) else None
+    target = disc.target(value)
     if target is None:
-        allowed = ", ".join(repr(k) for k in mapping)
+        allowed = ", ".join(repr(k) for k in disc.mapping)
         yield _ValidationError(
             f"{value!r} is not a known {prop!r}; expected one of {allowed}",
             validator="discriminator",
-            validator_value=disc,
+            validator_value=schema["discriminator"],
             path=[prop],
         )
         return
     yield from validator.descend(instance, {"$ref": target})
-
-
-def _discriminator_mapping(disc: Mapping[str, Any], one_of: Any) -> dict[str, str]:
-    mapping = dict(disc.get("mapping") or {})
-    if not mapping and isinstance(one_of, list):
-        for branch in one_of:
-            ref = branch.get("$ref") if isinstance(branch, Mapping) else None
-            if isinstance(ref, str):
-                mapping[ref.rsplit("/", 1)[-1]] = ref
-    return mapping
 
 
 # -- the shared dialect (``_dialect``) as python-jsonschema keywords -----------------------
@@ -175,7 +165,7 @@ def _evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any) ->
     for prop, subschema in (schema.get("dependentSchemas") or {}).items():
         if prop in instance:
             keys += _evaluated_keys(validator, instance, subschema)
-    for keyword in ("allOf", "oneOf", "anyOf"):
+    for keyword in IN_PLACE_LIST:
         for subschema in schema.get(keyword, []):
             if _no_errors(validator.descend(instance, subschema)):
                 keys += _evaluated_keys(validator, instance, subschema)
@@ -264,7 +254,7 @@ def _root_type_failure(errs: list[_ValidationError], depth: int) -> bool:
 
 def _leaves(err: _ValidationError) -> list[_ValidationError]:
     """Descend into anyOf/oneOf failures to the errors of the branch that was meant."""
-    if err.validator not in ("anyOf", "oneOf") or not err.context:
+    if err.validator not in UNIONS or not err.context:
         return [err]
     depth = len(err.absolute_path)
     branches: dict[Any, list[_ValidationError]] = defaultdict(list)
@@ -314,7 +304,7 @@ def _is_drift(err: _ValidationError, depth: int | None = None) -> bool:
         return True
     if kw in ("additionalProperties", "unevaluatedProperties"):
         return err.validator_value is False
-    if kw in ("anyOf", "oneOf") and err.context:
+    if kw in UNIONS and err.context:
         # an unknown variant of a union told apart by a tag-like const: every branch fails on
         # a string const/enum one level down (no discriminator keyword names it)
         here = len(err.absolute_path)
@@ -336,8 +326,7 @@ def _judged(errors: Iterable[_ValidationError], prefix: str) -> list[tuple[Field
     out: list[tuple[FieldError, bool]] = []
 
     def add(path: list[Any], message: str, keyword: str, drift: bool) -> None:
-        full = tuple(path) if not prefix else (*prefix.split("."), *path)
-        out.append((FieldError(format_location(prefix, path), message, keyword, full), drift))
+        out.append((FieldError.at(path, message, keyword, prefix=prefix), drift))
 
     for top in errors:
         for err in _leaves(top):

@@ -7,20 +7,13 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
-from ._build import HTTP_METHODS
-from ._document import Document, iter_refs, resolve_pointer
+from ._document import Document, iter_refs
 from ._errors import SpecError
+from ._schema.openapi import HTTP_METHODS
+from ._schema.pointer import component_of, pointer_join, ref_pointer, resolve_pointer
 
 __all__ = ["dump_spec", "extract", "extract_choice"]
-
-
-def _component_of(pointer: str) -> tuple[str, str] | None:
-    parts = pointer.split("/")
-    if len(parts) >= 4 and parts[1] == "components":
-        return parts[2], parts[3].replace("~1", "/").replace("~0", "~")
-    return None
 
 
 def _pick_webhooks(src: Mapping[str, Any], prefixes: list[str], names: list[str]) -> dict[str, Any]:
@@ -79,15 +72,15 @@ def extract(
         for ref, at in iter_refs(node):
             if not ref.startswith("#"):
                 raise SpecError(f"cannot extract with a remote $ref {ref!r}", at)
-            pointer = unquote(ref[1:])
-            comp = _component_of(pointer)
+            pointer = ref_pointer(ref)
+            comp = component_of(pointer) if pointer is not None else None
             if comp is None:
                 raise SpecError(f"$ref {ref!r} points outside components; cannot extract", at)
             kind, name = comp
             if name in needed.setdefault(kind, set()):
                 continue
             needed[kind].add(name)
-            queue.append(resolve_pointer(src, f"/components/{kind}/{name.replace('~', '~0').replace('/', '~1')}"))
+            queue.append(resolve_pointer(src, pointer_join("/components", kind, name)))
     components: dict[str, Any] = {}
     for kind, entries in (src.get("components") or {}).items():
         if kind == "securitySchemes":

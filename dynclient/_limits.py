@@ -89,16 +89,8 @@ def too_deep(value: Any, prefix: str = "", limit: int = MAX_DATA_DEPTH, *, parse
     """
     if not _exceeds(value, limit, parsed):
         return None
-    from ._validation import format_location
-
     path = _first_path(value, limit)
-    parts = tuple(prefix.split(".")) if prefix else ()
-    return FieldError(
-        format_location(prefix, path),
-        f"nested deeper than the limit of {limit} levels",
-        "depth",
-        (*parts, *path),
-    )
+    return FieldError.at(path, f"nested deeper than the limit of {limit} levels", "depth", prefix=prefix)
 
 
 def too_deep_arguments(values: Mapping[str, Any], locations: Mapping[str, str]) -> list[FieldError]:

@@ -30,15 +30,16 @@ import functools
 import threading
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote
 
 import jsonschema_rs
 
 from ._dialect import pattern_problem
-from ._document import pointer_join, resolve_pointer
 from ._errors import SpecError
+from ._schema.keywords import IN_PLACE_LIST, IN_PLACE_MAP, IN_PLACE_ONE
+from ._schema.openapi import schema_locations
+from ._schema.pointer import pointer_join, ref_pointer, resolve_pointer
 
-__all__ = ["MAX_IN_PLACE", "check_schemas", "schema_locations"]
+__all__ = ["MAX_IN_PLACE", "check_schemas"]
 
 #: Longest chain of in-place applicators (``$ref``, ``allOf``/``anyOf``/``oneOf``, ``not``,
 #: ``if``/``then``/``else``, ``dependentSchemas``) a value may be checked through at one place.
@@ -62,7 +63,6 @@ _META: dict[str, Any] = {
         "$schema": {"enum": _DIALECTS},
     },
 }
-_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _REFUSED = {
     "$dynamicRef": "$dynamicRef is not supported (references are resolved statically; use $ref)",
     "$id": "$id is not supported (references are resolved against the document; use $ref)",
@@ -88,128 +88,7 @@ def _meta_validator() -> Any:
     return jsonschema_rs.validator_for(_META, validate_formats=True, formats=formats)
 
 
-# -- where OpenAPI 3.1 puts schemas ----------------------------------------------------
 _Found = list[tuple[str, Any]]  # (pointer, schema)
-
-
-def _join(pointer: str, token: str | int) -> str:
-    token = str(token)
-    if "~" in token or "/" in token:
-        return pointer_join(pointer, token)
-    return f"{pointer}/{token}"
-
-
-class _Finder:
-    """Walks the OpenAPI objects that hold schemas, following their ``$ref``s (a parameter,
-    response, path item ... may be kept anywhere in the document), each object once."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self.found: dict[str, Any] = {}
-        self.seen: set[str] = set()
-
-    def _enter(self, node: Any, pointer: str) -> tuple[Any, str] | None:
-        """The object itself, or the end of its chain of local ``$ref``s; None when already walked."""
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if not ref.startswith("#"):
-                return None  # remote: refused where the document is loaded
-            pointer = unquote(ref[1:])
-            node = resolve_pointer(self.data, pointer, at=pointer)
-        if pointer in self.seen or not isinstance(node, dict):
-            return None
-        self.seen.add(pointer)
-        return node, pointer
-
-    def schema(self, node: Any, pointer: str) -> None:
-        self.found.setdefault(pointer, node)
-
-    def content(self, content: Any, pointer: str) -> None:
-        if isinstance(content, dict):
-            for media, obj in content.items():
-                if isinstance(obj, dict) and "schema" in obj:
-                    self.schema(obj["schema"], _join(_join(pointer, media), "schema"))
-
-    def parameter(self, node: Any, pointer: str) -> None:
-        """A Parameter or Header object: ``schema`` or ``content``."""
-        entered = self._enter(node, pointer)
-        if entered is None:
-            return
-        node, pointer = entered
-        if "schema" in node:
-            self.schema(node["schema"], _join(pointer, "schema"))
-        if "content" in node:
-            self.content(node["content"], _join(pointer, "content"))
-
-    def named(self, nodes: Any, pointer: str, each: Any) -> None:
-        if isinstance(nodes, dict):
-            for name, node in nodes.items():
-                each(node, _join(pointer, name))
-
-    def parameters(self, nodes: Any, pointer: str) -> None:
-        if isinstance(nodes, list):
-            for i, node in enumerate(nodes):
-                self.parameter(node, _join(pointer, i))
-
-    def body_or_response(self, node: Any, pointer: str) -> None:
-        entered = self._enter(node, pointer)
-        if entered is None:
-            return
-        node, pointer = entered
-        if "content" in node:
-            self.content(node["content"], _join(pointer, "content"))
-        if "headers" in node:
-            self.named(node["headers"], _join(pointer, "headers"), self.parameter)
-
-    def operation(self, node: Any, pointer: str) -> None:
-        if not isinstance(node, dict):
-            return
-        if "parameters" in node:
-            self.parameters(node["parameters"], _join(pointer, "parameters"))
-        if "requestBody" in node:
-            self.body_or_response(node["requestBody"], _join(pointer, "requestBody"))
-        if "responses" in node:
-            self.named(node["responses"], _join(pointer, "responses"), self.body_or_response)
-        if "callbacks" in node:
-            self.named(node["callbacks"], _join(pointer, "callbacks"), self.callback)
-
-    def callback(self, node: Any, pointer: str) -> None:
-        entered = self._enter(node, pointer)
-        if entered is not None:
-            self.named(entered[0], entered[1], self.path_item)
-
-    def path_item(self, node: Any, pointer: str) -> None:
-        entered = self._enter(node, pointer)
-        if entered is None:
-            return
-        node, pointer = entered
-        if "parameters" in node:
-            self.parameters(node["parameters"], _join(pointer, "parameters"))
-        for method in _HTTP_METHODS:
-            if method in node:
-                self.operation(node[method], _join(pointer, method))
-
-
-def schema_locations(data: dict[str, Any]) -> list[tuple[str, Any]]:
-    """``(pointer, schema)`` for the schemas at the places OpenAPI 3.1 defines, in document
-    order; parameters, headers, bodies, responses, callbacks and path items are followed
-    through their ``$ref``s (schemas' own ``$ref``s are followed by ``_closure``)."""
-    finder = _Finder(data)
-    components = data.get("components")
-    if isinstance(components, dict):
-        schemas = components.get("schemas")
-        if isinstance(schemas, dict):
-            for name, node in schemas.items():
-                finder.schema(node, _join("/components/schemas", name))
-        finder.named(components.get("parameters"), "/components/parameters", finder.parameter)
-        finder.named(components.get("headers"), "/components/headers", finder.parameter)
-        finder.named(components.get("requestBodies"), "/components/requestBodies", finder.body_or_response)
-        finder.named(components.get("responses"), "/components/responses", finder.body_or_response)
-        finder.named(components.get("pathItems"), "/components/pathItems", finder.path_item)
-        finder.named(components.get("callbacks"), "/components/callbacks", finder.callback)
-    finder.named(data.get("paths"), "/paths", finder.path_item)
-    finder.named(data.get("webhooks"), "/webhooks", finder.path_item)
-    return list(finder.found.items())
 
 
 def _within(pointer: str, roots: set[str]) -> bool:
@@ -227,7 +106,7 @@ def _within(pointer: str, roots: set[str]) -> bool:
 def _closure(data: Any, found: _Found, refs: Iterable[tuple[str, str]]) -> _Found:
     """``found`` plus every local ``$ref`` target that a schema among them reaches and that
     is not already inside one (a schema kept under ``x-...``, say)."""
-    by_holder = sorted((at, unquote(ref[1:])) for ref, at in refs if ref.startswith("#"))
+    by_holder = sorted((at, target) for ref, at in refs if (target := ref_pointer(ref)) is not None)
     holders = [at for at, _target in by_holder]
     known = {pointer for pointer, _node in found}
     out = list(found)
@@ -263,10 +142,6 @@ def _problem(error: Any, pointer: str) -> SpecError:
     return SpecError(f"invalid schema: {message}", where)
 
 
-_IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
-_IN_PLACE_ONE = ("not", "if", "then", "else")
-
-
 def _in_place_refs(node: Any) -> list[tuple[str, int]]:
     """The local ``$ref`` targets a schema applies in place (to the same value), each with the
     number of in-place steps taken to reach its ``$ref`` (0: the schema itself holds it)."""
@@ -277,25 +152,27 @@ def _in_place_refs(node: Any) -> list[tuple[str, int]]:
         if not isinstance(item, dict):
             continue
         ref = item.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#"):
-            out.append((unquote(ref[1:]), steps))
-        for key in _IN_PLACE_LISTS:
+        target = ref_pointer(ref) if isinstance(ref, str) else None
+        if target is not None:
+            out.append((target, steps))
+        for key in IN_PLACE_LIST:
             value = item.get(key)
             if isinstance(value, list):
                 stack.extend((v, steps + 1) for v in value)
-        for key in _IN_PLACE_ONE:
+        for key in IN_PLACE_ONE:
             if key in item:
                 stack.append((item[key], steps + 1))
-        dependent = item.get("dependentSchemas")
-        if isinstance(dependent, dict):
-            stack.extend((v, steps + 1) for v in dependent.values())
+        for key in IN_PLACE_MAP:
+            value = item.get(key)
+            if isinstance(value, dict):
+                stack.extend((v, steps + 1) for v in value.values())
     return out
 
 
 def _check_in_place(data: dict[str, Any], refs: Iterable[tuple[str, str]]) -> None:
     """No cycle of in-place references, no in-place chain longer than ``MAX_IN_PLACE``
     (iterative: a chain of thousands of references costs no recursion here)."""
-    targets = dict.fromkeys(unquote(ref[1:]) for ref, _at in refs if ref.startswith("#"))
+    targets = dict.fromkeys(target for ref, _at in refs if (target := ref_pointer(ref)) is not None)
     length: dict[str, int] = {}  # finished: the longest in-place chain starting at the pointer
     for start in targets:
         if start in length:

@@ -1,5 +1,13 @@
-"""Which names from a spec may become Python names: client members, keyword parameters,
-HTTP header and cookie names. One rule each, used by the runtime and the stub renderer alike.
+"""Which names from a spec may become Python names, and how: identifiers, type and error-class
+names, client members, keyword parameters, TypedDict keys, HTTP header and cookie names. One
+rule each, used by the runtime, the stub renderer, ``help()`` and the CLI alike.
+
+**Identifiers and type names.** ``identifier`` turns every character that cannot be in an
+identifier into ``_`` (operation names, groups, inline type names). ``type_name`` is the
+Python name of a component schema or an error-response title: its identifier, with ``T`` in
+front of a leading digit and ``_`` after a Python keyword or soft keyword or one of the module
+names the stubs spell types with (``RESERVED``), so ``client.errors.<Name>`` and the stubs'
+``<Name>`` are the same name, always usable.
 
 **Client members.** Operation groups and group-less operations become attributes of the
 client (``client.customers``), and deeper groups and methods attributes of an
@@ -40,11 +48,17 @@ from ._ir import Operation
 __all__ = [
     "CLIENT_ATTRIBUTES",
     "MERGEABLE_GROUPS",
+    "RESERVED",
     "SIGNATURE_RESERVED",
     "check_member_names",
+    "error_class_name",
+    "identifier",
+    "is_class_key",
     "is_http_token",
     "is_keyword_parameter",
+    "is_python_name",
     "member_clash",
+    "type_name",
 ]
 
 #: The public attributes a client instance sets in ``__init__`` (its methods and properties
@@ -75,8 +89,48 @@ MERGEABLE_GROUPS = frozenset({"webhooks"})
 #: the positional ``operation`` of ``call()``, ``max_pages`` of ``paginate()``.
 SIGNATURE_RESERVED = frozenset({"self", "operation", "max_pages"})
 
+#: Module names the stubs spell types with (``builtins.str``, ``_schemas.Pet``...): no
+#: generated type, error class, key declared in class syntax, group or method may take them.
+RESERVED = frozenset({"builtins", "collections", "typing", "httpx", "dynclient", "_schemas", "_APIError"})
+
 # RFC 9110 token: header field names; RFC 6265 cookie names are tokens too
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_NON_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]")
+
+
+def identifier(text: str) -> str:
+    """The naming rule: every character that cannot be in an identifier becomes ``_``."""
+    return _NON_IDENTIFIER.sub("_", text)
+
+
+def is_python_name(name: str) -> bool:
+    """Whether ``name`` can be a Python attribute or variable name as is (not a keyword)."""
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def type_name(text: str) -> str:
+    """The Python name of a component schema (or an error-response title): see the module docstring."""
+    name = identifier(text)
+    if not name or name[0].isdigit():
+        name = "T" + name
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in RESERVED:
+        name += "_"
+    return name
+
+
+def error_class_name(title: str) -> str:
+    """The class of an error-response schema title (``client.errors.<name>``): ``type_name``."""
+    return type_name(title)
+
+
+def is_class_key(key: str) -> bool:
+    """Whether a TypedDict's class syntax can declare ``key`` unchanged (else the functional form)."""
+    return (
+        key.isidentifier()
+        and not keyword.iskeyword(key)
+        and not (key.startswith("__") and not key.endswith("__"))  # would be name-mangled
+        and key not in RESERVED
+    )
 
 
 def is_http_token(name: str) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import inspect
 import json
-import re
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from urllib.parse import quote
 
 import httpx
 
-from ._build import identifier
 from ._describe import operation_doc, operation_signature
 from ._drift import DriftLedger, judge
 from ._errors import (
@@ -34,6 +32,9 @@ from ._errors import (
 )
 from ._ir import ApiSpec, Operation, Parameter, Response
 from ._limits import too_deep, unparsable
+from ._names import error_class_name
+from ._schema.media import is_json
+from ._schema.openapi import path_template
 from ._serialize import (
     cookie_value_problem,
     form_body,
@@ -44,7 +45,7 @@ from ._serialize import (
     scalar,
     simple_value,
 )
-from ._validation import Compiled, Engine, SchemaEngine, format_location
+from ._validation import Compiled, Engine, SchemaEngine
 from ._values import DEPTH_MESSAGE, Problem, to_json
 
 __all__ = [
@@ -70,7 +71,6 @@ MAX_TARGET_LENGTH = 32 * 1024
 # below this many raw characters, even a fully percent-encoded target (12 per character at
 # most) stays under the limit: the per-call check is one sum
 _URL_FAST_BOUND = MAX_TARGET_LENGTH // 12
-_JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def make_error_classes(spec: ApiSpec) -> ErrorClasses:
                 statuses.setdefault(r.schema_title, {}).setdefault(r.status)
     classes: dict[str, type[APIError]] = {}
     for title in spec.error_titles:
-        name = identifier(title)
+        name = error_class_name(title)
         if name in classes:
             continue
         classes[name] = spec_error_class(name, title, tuple(statuses.get(title, ())))
@@ -150,20 +150,15 @@ class PreparedOperation:
         # OpenAPI: a query parameter may be sent empty (``?name=``) only with allowEmptyValue: true
         self._no_empty = frozenset(p.name for p in op.parameters if p.location == "query" and not p.allow_empty_value)
         # path template -> literal pieces and parameter names, split once
-        self._path_pieces: list[tuple[str, str | None]] = []
-        pos = 0
-        for m in re.finditer(r"{([^{}]+)}", op.path):
-            self._path_pieces.append((op.path[pos : m.start()], m.group(1)))
-            pos = m.end()
-        self._path_tail = op.path[pos:]
+        self._path_pieces, self._path_tail = path_template(op.path)
         self._input: Compiled | None = None
         self._responses: dict[str, Compiled] = {}
         body = op.request_body
-        self._body_json = body is not None and bool(_JSON_MEDIA.match(body.media_type))
+        self._body_json = body is not None and is_json(body.media_type)
         # an operation answering with something other than JSON (e.g. text/csv) must say so in
         # Accept, or a content-negotiating server answers 406; JSON-only ones keep the default
         media = list(dict.fromkeys(r.media_type for r in op.responses if r.media_type))
-        self._accept = ", ".join(media) if any(not _JSON_MEDIA.match(m) for m in media) else None
+        self._accept = ", ".join(media) if any(not is_json(m) for m in media) else None
 
     # -- inputs --------------------------------------------------------------------------
     def _input_validator(self) -> Compiled:
@@ -189,14 +184,8 @@ class PreparedOperation:
                 hint = difflib.get_close_matches(name, self.argument_names, n=1)
                 suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
                 accepted = ", ".join(self.argument_names) or "none"
-                errors.append(
-                    FieldError(
-                        f"argument.{name}",
-                        f"unknown argument{suggestion}; {self.op.name} accepts: {accepted}",
-                        "unknown",
-                        ("argument", name),
-                    )
-                )
+                message = f"unknown argument{suggestion}; {self.op.name} accepts: {accepted}"
+                errors.append(FieldError.at(("argument", name), message, "unknown"))
                 continue
             if value is None:
                 continue
@@ -229,7 +218,7 @@ class PreparedOperation:
                 for fe in validator.errors(values):
                     head = fe.path[0] if fe.path else None
                     if not isinstance(head, str) or head not in self._location:
-                        errors.append(FieldError("argument", fe.message, fe.keyword, ("argument",)))
+                        errors.append(FieldError.at(("argument",), fe.message, fe.keyword))
                     else:
                         errors.append(self._field_error(head, fe.path[1:], fe.message, fe.keyword))
             if inexact:
@@ -268,9 +257,7 @@ class PreparedOperation:
     def _field_error(self, name: str, path: tuple[str | int, ...], message: str, keyword: str) -> FieldError:
         """A FieldError at ``path`` inside argument ``name`` (``query.limit``, ``body.items[2].id``)."""
         where = self._location[name]
-        full: tuple[str | int, ...] = ("body", *path) if where == "body" else (where, name, *path)
-        head = "body" if where == "body" else f"{where}.{name}"
-        return FieldError(format_location(head, path), message, keyword, full)
+        return FieldError.at(("body", *path) if where == "body" else (where, name, *path), message, keyword)
 
     def parts(self, arguments: Mapping[str, Any]) -> RequestParts:
         """Validate ``arguments`` and serialize them; nothing is sent from here.
@@ -282,10 +269,7 @@ class PreparedOperation:
         values = self.check(arguments)
         errors: list[FieldError] = []
         path = (
-            "".join(
-                literal + (self._serialized(name, values[name], errors) if name else "")
-                for literal, name in self._path_pieces
-            )
+            "".join(literal + self._serialized(name, values[name], errors) for literal, name in self._path_pieces)
             + self._path_tail
         )
         query: list[tuple[str, str]] = []
@@ -417,7 +401,7 @@ class PreparedOperation:
         if declared is None and status >= 300:
             raise self._api_error(response, None, attempts, contract)
         media = declared.media_type if declared is not None else None
-        if media is not None and not _JSON_MEDIA.match(media):
+        if media is not None and not is_json(media):
             return response.text, None
         if declared is None and mode != "off":
             codes = ", ".join(r.status for r in self.op.responses)
@@ -425,7 +409,7 @@ class PreparedOperation:
             return parsed, ResponseValidationError(
                 self.op.name,
                 response,
-                [FieldError("status", f"HTTP {status} is not declared (declared: {codes})", path=("status",))],
+                [FieldError.at(("status",), f"HTTP {status} is not declared (declared: {codes})")],
                 body=parsed,
                 attempts=attempts,
             )
@@ -435,7 +419,7 @@ class PreparedOperation:
                 problem = ResponseValidationError(
                     self.op.name,
                     response,
-                    [FieldError("body", "empty body, but the spec declares content", path=("body",))],
+                    [FieldError.at(("body",), "empty body, but the spec declares content")],
                     text="",
                     attempts=attempts,
                 )
@@ -446,7 +430,7 @@ class PreparedOperation:
             raise ResponseValidationError(
                 self.op.name,
                 response,
-                [FieldError("body", unparsable(exc), path=("body",))],
+                [FieldError.at(("body",), unparsable(exc))],
                 attempts=attempts,
             ) from None
         if (deep := too_deep(value, "body", parsed=True)) is not None:  # in every mode: a limit, not a verdict
@@ -494,7 +478,7 @@ class PreparedOperation:
             validator = self._response_validator(declared)
             matches = validator is not None and validator.is_valid(body)
             title = declared.schema_title
-            spec_cls = getattr(self._runtime.errors, identifier(title), None) if title else None
+            spec_cls = getattr(self._runtime.errors, error_class_name(title), None) if title else None
             if matches and spec_cls is not None:
                 cls = spec_cls
         if (
@@ -544,11 +528,12 @@ class SpecRuntime:
         self._described: dict[str, tuple[str, inspect.Signature]] = {}
 
     def described(self, op: Operation) -> tuple[str, inspect.Signature]:
-        """Docstring and signature of ``op``'s group method, made once (with_options() is cheap)."""
+        """Docstring and signature of ``op``'s group method, made once (with_options() is cheap);
+        the signature's types are worked out when first shown (``_describe``)."""
         hit = self._described.get(op.name)
         if hit is None:
-            doc = self.spec.document
-            hit = self._described.setdefault(op.name, (operation_doc(doc, op), operation_signature(doc, op)))
+            doc = operation_doc(self.spec.document, op)
+            hit = self._described.setdefault(op.name, (doc, operation_signature(self.spec, op)))
         return hit
 
     def prepared(self, name: str) -> PreparedOperation:

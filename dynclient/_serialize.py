@@ -1,4 +1,6 @@
-"""Parameter serialization per OpenAPI style/explode, value-driven and validated beforehand.
+"""Parameter serialization per OpenAPI style/explode, value-driven and validated beforehand,
+and the way back from the wire to each parameter's words (``deep_object_entries``,
+``cookie_values``, ``comma_separated``; the words become values in ``_schema.values``).
 
 Values arrive as plain JSON (``None``, ``bool``, ``int``, finite ``float``, ``str``, ``list``,
 ``dict`` with ``str`` keys), converted once by ``_values``: dispatch is on exact types.
@@ -11,11 +13,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 __all__ = [
+    "comma_separated",
     "cookie_value_problem",
+    "cookie_values",
+    "deep_object_entries",
     "form_body",
     "header_value_problem",
     "json_body",
@@ -133,3 +139,30 @@ def form_body(value: Any) -> bytes:
 
 def json_body(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+# -- the way back: wire text to each parameter's words --------------------------------------
+def comma_separated(location: str, explode: bool) -> bool:
+    """Whether an array parameter's values arrive comma-joined in one value: ``simple`` style
+    (path, header) always, ``form`` when not exploded."""
+    return location in ("path", "header") or not explode
+
+
+def deep_object_entries(pairs: Sequence[tuple[str, str]], name: str) -> dict[str, list[str]]:
+    """A ``deepObject`` parameter's entries from decoded query pairs: ``name[key]=v`` -> ``{key: [v, ...]}``."""
+    out: dict[str, list[str]] = {}
+    head = name + "["
+    for key, value in pairs:
+        if key.startswith(head) and key.endswith("]"):
+            out.setdefault(key[len(head) : -1], []).append(value)
+    return out
+
+
+def cookie_values(header: str) -> dict[str, str]:
+    """The cookies of a ``Cookie`` header (``a=1; b=2``), values percent-decoded."""
+    out: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep:
+            out[name] = unquote(value)
+    return out

@@ -12,20 +12,19 @@ from ._build import build_spec
 from ._document import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, load_document
 from ._errors import SpecError
 from ._ir import ApiSpec
+from ._resources import data_dir
 
 __all__ = ["SpecSource", "bundled_spec_path", "load_spec"]
 
 SpecSource = str | os.PathLike[str] | Mapping[str, Any] | ApiSpec
 
-_HERE = Path(__file__).resolve().parent
-
 
 def bundled_spec_dir() -> Path:
-    """``dynclient/_specs`` in an installed wheel; the checkout's ``specs/`` otherwise."""
-    for candidate in (_HERE / "_specs", _HERE.parent / "specs"):
-        if candidate.is_dir() and any(candidate.glob("*.openapi.json")):
-            return candidate
-    raise SpecError("the bundled spec is missing from this installation")
+    """``dynclient/_specs`` in an installed wheel; the checkout's ``specs/`` otherwise (``_resources``)."""
+    found = data_dir("specs", "*.openapi.json")
+    if found is None:
+        raise SpecError("the bundled spec is missing from this installation")
+    return found
 
 
 def bundled_spec_path() -> Path:

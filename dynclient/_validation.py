@@ -24,15 +24,17 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import unquote
 
 from ._dialect import MULTIPLE_OF_KEYWORD, PATTERN_OPTIONS, MultipleOfKeyword, PatternError, ecma_to_rust
-from ._document import pointer_to_fragment, resolve_pointer
 from ._errors import FieldError, SpecError
 from ._formats import FORMATS, PATTERNS
 from ._limits import too_deep
+from ._schema.keywords import document_children
+from ._schema.pointer import follow_refs, pointer_to_fragment
+from ._schema.types import single_value
+from ._schema.unions import discriminator
 
 if TYPE_CHECKING:
     import referencing
@@ -48,7 +50,6 @@ __all__ = [
     "Engine",
     "SchemaEngine",
     "exclusive_one_of_as_any_of",
-    "format_location",
     "with_dialect",
     "with_format_patterns",
 ]
@@ -56,20 +57,7 @@ __all__ = [
 SPEC_URI = "urn:dynclient:spec"
 Engine = Literal["auto", "rs", "python"]
 
-# keys whose values are instance data, not schemas: never rewritten
-_DATA_KEYS = frozenset({"const", "enum", "default", "examples", "example"})
-# keys whose values map arbitrary names (which may equal a data key) to schemas
-_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas"})
 _ANCHORED = {name: f"^(?:{regex})$" for name, regex in PATTERNS.items()}
-
-
-def _schema_children(node: dict[str, Any]) -> Iterator[tuple[str, Any, bool]]:
-    """(key, value, is_map) for the keys of a schema node that may hold schemas."""
-    for key, value in node.items():
-        if key in _SCHEMA_MAPS and isinstance(value, dict):
-            yield key, value, True
-        elif key not in _DATA_KEYS and not key.startswith("x-") and isinstance(value, (dict, list)):
-            yield key, value, False
 
 
 _Fix = Callable[[dict[str, Any], "dict[str, Any] | None"], "dict[str, Any] | None"]
@@ -87,7 +75,7 @@ def _rewrite(node: Any, fix: _Fix) -> Any:
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] | None = None
-    for key, value, is_map in _schema_children(node):
+    for key, value, is_map in document_children(node):
         new: Any
         if is_map:
             new = {k: _rewrite(v, fix) for k, v in value.items()}
@@ -181,28 +169,19 @@ def with_dialect(node: Any, used: set[str] | None = None) -> Any:
     return _rewrite(node, fix)
 
 
-def _tag(schema: Any, root: Any, prop: str, depth: int = 0) -> tuple[bool, Any]:
+def _tag(schema: Any, root: Any, prop: str) -> tuple[bool, Any]:
     """``(True, value)`` when every instance valid against ``schema`` is an object whose
-    ``prop`` equals ``value`` (type object, ``prop`` required, ``const`` on it); local refs followed."""
-    if depth > 16 or not isinstance(schema, dict):
+    ``prop`` equals ``value`` (type object, ``prop`` required, one value allowed on it:
+    ``single_value``); local refs followed."""
+    try:
+        schema, _ = follow_refs(root, schema)
+    except SpecError:
+        return False, None
+    if not isinstance(schema, dict):
         return False, None
     props, required = schema.get("properties"), schema.get("required")
-    if (
-        schema.get("type") == "object"
-        and isinstance(required, list)
-        and prop in required
-        and isinstance(props, dict)
-        and isinstance(props.get(prop), dict)
-        and "const" in props[prop]
-    ):
-        return True, props[prop]["const"]
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#"):
-        try:
-            target = resolve_pointer(root, unquote(ref[1:]))
-        except SpecError:
-            return False, None
-        return _tag(target, root, prop, depth + 1)
+    if schema.get("type") == "object" and isinstance(required, list) and prop in required and isinstance(props, dict):
+        return single_value(props.get(prop))
     return False, None
 
 
@@ -252,29 +231,17 @@ def exclusive_one_of_as_any_of(node: Any, root: Any) -> Any:
 
 def _any_of_walk(node: Any, root: Any) -> Any:
     def fix(schema: dict[str, Any], out: dict[str, Any] | None) -> dict[str, Any] | None:
-        disc = schema.get("discriminator")
         branches = schema.get("oneOf")
-        if (
-            isinstance(branches, list)
-            and "anyOf" not in schema
-            and isinstance(disc, dict)
-            and isinstance(disc.get("propertyName"), str)
-            and _exclusive(branches, root, disc["propertyName"])
-        ):
+        if not isinstance(branches, list) or "anyOf" in schema or "discriminator" not in schema:
+            return None  # (most schemas: asked cheaply, the rewrite visits every one)
+        disc = discriminator(schema)
+        if disc is not None and _exclusive(branches, root, disc.property):
             out = dict(schema) if out is None else out
             out["anyOf"] = out.pop("oneOf")
             return out
         return None
 
     return _rewrite(node, fix)
-
-
-def format_location(prefix: str, path: Iterable[str | int]) -> str:
-    """``body`` + ``["billing_address", "country"]`` -> ``body.billing_address.country``."""
-    out = prefix
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 class Compiled:
@@ -329,8 +296,8 @@ class Compiled:
             found = judged_errors(self._python().iter_errors(instance), prefix)
         except RecursionError:  # a schema whose references nest too deeply to walk
             message = "does not match the schema (too deeply nested to explain)"
-            found = [(FieldError(prefix or "value", message, ""), False)]
-        return found or [(FieldError(prefix or "value", "does not match the schema", ""), False)]
+            found = [(FieldError.at((), message, prefix=prefix or "value"), False)]
+        return found or [(FieldError.at((), "does not match the schema", prefix=prefix or "value"), False)]
 
 
 class SchemaEngine:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import threading
 import warnings
 from collections.abc import Iterable, Mapping
@@ -50,7 +49,6 @@ logger = logging.getLogger("dynclient")
 
 WebhookValidation = Literal["strict", "compatible", "warn", "off"]
 _MODES: tuple[str, ...] = ("strict", "compatible", "warn", "off")
-_INDEX = re.compile(r"\[\d+\]")
 
 
 class WebhookEvent:
@@ -172,7 +170,7 @@ class Webhooks:
         self.tolerance = float(tolerance)
         self.validate = validate
         self._compiled: dict[str, Compiled] = {}
-        self._warned: set[tuple[str, str]] = set()
+        self._warned: set[tuple[str, tuple[str | None, ...]]] = set()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -210,9 +208,7 @@ class Webhooks:
             ) from None
         event_type = payload.get("type") if isinstance(payload, dict) else None
         if not isinstance(event_type, str):
-            error = FieldError(
-                "payload.type", "a webhook payload is an object with a string 'type'", "type", ("payload", "type")
-            )
+            error = FieldError.at(("payload", "type"), "a webhook payload is an object with a string 'type'", "type")
             raise WebhookPayloadError("", webhook_id, [error], payload)
         when = dt.datetime.fromtimestamp(delivery.timestamp, tz=dt.UTC)
         hook = self.spec.webhook_for(event_type)
@@ -287,7 +283,7 @@ class Webhooks:
     def _drifted(self, hook: Webhook, drift: Iterable[FieldError]) -> None:
         """One ``ResponseDriftWarning`` (and one INFO log line) per event type and schema location."""
         for fe in drift:
-            key = (hook.event_type, _INDEX.sub("[]", fe.location))
+            key = (hook.event_type, tuple(None if isinstance(p, int) else p for p in fe.path))  # any index
             with self._lock:
                 if key in self._warned:
                     continue

@@ -15,8 +15,8 @@ from typing import Any
 
 @functools.cache
 def _names() -> tuple[str, ...]:
+    from ._pytypes.analysis import schema_type_names
     from ._spec import load_spec
-    from ._stubs import schema_type_names
 
     return schema_type_names(load_spec())
 

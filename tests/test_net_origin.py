@@ -18,7 +18,7 @@ import pytest
 from conftest import TOKEN
 
 import dynclient
-from dynclient._document import pointer_join
+from dynclient._schema.pointer import pointer_join
 
 BASE = "https://api.polar.sh"
 

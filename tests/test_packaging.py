@@ -45,10 +45,11 @@ def test_non_editable_install_ships_the_spec(tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     script = (
-        "import json, dynclient; c = dynclient.Client(); "
+        "import json, dynclient; from dynclient._stubs import render_stubs; c = dynclient.Client(); "
         "print(json.dumps({'file': dynclient.__file__, 'spec': str(dynclient.bundled_spec_path()), "
         "'ops': [op.name for op in c.operations], 'typed': __import__('os').path.exists("
-        "__import__('os').path.join(__import__('os').path.dirname(dynclient.__file__), 'py.typed'))}))"
+        "__import__('os').path.join(__import__('os').path.dirname(dynclient.__file__), 'py.typed')), "
+        "'stubs': render_stubs(c.operations)}))"  # the templates are found in the wheel (_resources)
     )
     out = subprocess.run(
         [str(py), "-c", script],
@@ -63,6 +64,8 @@ def test_non_editable_install_ships_the_spec(tmp_path: Path) -> None:
     assert info["file"].startswith(str(env_dir))
     assert info["spec"].startswith(str(env_dir)) and info["spec"].endswith(".openapi.json")
     assert set(ELEVEN) <= set(info["ops"])
+    shipped = {rel: (ROOT / rel).read_text() for rel in info["stubs"]}
+    assert info["stubs"] == shipped  # rendered in the installed wheel, equal to the checkout's
     cli = subprocess.run(
         [str(env_dir / "bin" / "dynclient"), "--help"],
         cwd=outside,

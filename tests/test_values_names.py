@@ -204,7 +204,12 @@ def test_help_shows_the_typeddict_form_the_stubs_use(odd_spec: dynclient.ApiSpec
         client = cls(odd_spec)
         method = client.customers.list
         signature = inspect.signature(method)
-        assert str(signature).startswith("(**arguments: 'Unpack[customers_list_Arguments]')")
+        # the stub's annotation text (help() and the stubs render the same type model)
+        assert str(signature) == (
+            "(**arguments: typing.Unpack[_schemas.customers_list_Arguments]) -> _schemas.ListResource_Customer_"
+        )
+        stub = render_stubs(odd_spec)["dynclient/__init__.pyi"]
+        assert "def list(self, **arguments: typing.Unpack[_schemas.customers_list_Arguments])" in stub
         text = pydoc.render_doc(method)
         assert "**arguments" in text and "page-size (query, optional)" in text and "X-Trace (header" in text
         assert inspect.signature(client.customers.get).parameters["id"].kind is inspect.Parameter.KEYWORD_ONLY

@@ -21,11 +21,12 @@ from .._client import DEFAULT_VERSION_HEADER
 from .._errors import ConfigurationError, redact_headers
 from .._ir import ApiSpec, Operation, Response
 from .._operation import runtime_for
+from .._schema.media import is_json
 from .._serialize import scalar
 from .._spec import SpecSource, load_spec
 from .decode import Decoded, OperationDecoder, Router
 from .generate import Clock, Generator
-from .infer import _JSON, Binding, ListPlan, Model, Resource, infer, json_schema, success
+from .infer import Binding, ListPlan, Model, Resource, infer, json_schema, success
 from .records import Records
 from .respond import FakeError, Responder, reason
 from .store import Store, Table
@@ -88,7 +89,7 @@ class Call:
         """The answer's body: parsed JSON, text, or ``None`` when empty."""
         if not self.response.content:
             return None
-        if "json" in self.response.headers.get("content-type", ""):
+        if is_json(self.response.headers.get("content-type")):
             import json
 
             return json.loads(self.response.content)
@@ -520,7 +521,7 @@ class FakeAPI:
         """A generated body for a declared response (a few variants tried until one is valid)."""
         if declared.schema is None:
             return self._respond.empty(op, status, headers)
-        if declared.media_type is not None and not _JSON.match(declared.media_type):
+        if declared.media_type is not None and not is_json(declared.media_type):
             text = self._gen.value(declared.schema.raw)
             return self._respond.text(op, status, text if isinstance(text, str) else "", headers)
         validator = self._respond.validator(declared)

@@ -2,9 +2,9 @@
 
 The inverse of ``_serialize``: path segments are percent-decoded, the query string is read
 per parameter style (``form`` with repeated keys or, unexploded, commas; ``deepObject`` as
-``name[key]``), and each value is parsed per its schema the way the CLI parses
-``--param`` words (``_cli.parse_params``: integer, number, boolean, string, list). A value
-that does not parse is kept as text, so the schema check explains it.
+``name[key]``), and each value is parsed per its schema as the CLI parses ``--param`` words
+(one rule: ``_schema.values``: integer, number, boolean, string, list). A value that does
+not parse is kept as text, so the schema check explains it.
 
 Validation uses the runtime's schema engine, one compiled validator per operation covering
 every location: ``{"path": {...}, "query": {...}, "header": {...}, "cookie": {...}, "body": ...}``,
@@ -24,15 +24,17 @@ from urllib.parse import parse_qsl, unquote
 
 import httpx
 
-from .._cli import UsageError, parse_params
 from .._errors import FieldError
 from .._ir import ApiSpec, Operation, Parameter
+from .._schema.media import is_json
+from .._schema.openapi import path_template
+from .._schema.values import WordError, member_schema, words_value
+from .._serialize import comma_separated, cookie_values, deep_object_entries
 from .._validation import Compiled, SchemaEngine
 from .schema import json_types
 
 __all__ = ["Decoded", "OperationDecoder", "Router", "detail_entry"]
 
-_JSON = re.compile(r"^application/([\w.+-]+\+)?json\b", re.I)
 _LOCATIONS = ("path", "query", "header", "cookie")
 
 
@@ -57,13 +59,10 @@ class Router:
             by_path.setdefault(op.path, {})[op.http_method] = op
         routes: list[tuple[tuple[int, int], Route]] = []
         for template, methods in by_path.items():
-            pattern, names, pos = "", [], 0
-            body = template.rstrip("/")
-            for m in re.finditer(r"{([^{}]+)}", body):
-                pattern += re.escape(body[pos : m.start()]) + "([^/]+)"
-                names.append(m.group(1))
-                pos = m.end()
-            pattern += re.escape(body[pos:]) + ("/" if template.endswith("/") else "")
+            pieces, tail = path_template(template.rstrip("/"))
+            names = [name for _, name in pieces]
+            pattern = "".join(re.escape(literal) + "([^/]+)" for literal, _ in pieces)
+            pattern += re.escape(tail) + ("/" if template.endswith("/") else "")
             literal = len(re.sub(r"{[^{}]+}", "", template))
             routes.append(((len(names), -literal), Route(re.compile(pattern), template, tuple(names), methods)))
         self._routes = [r for _, r in sorted(routes, key=lambda item: item[0])]
@@ -115,7 +114,7 @@ class OperationDecoder:
             self._by_location[p.location].append(p)
         self._arrays = {p.name for p in op.parameters if "array" in json_types(spec.document, p.schema.raw)}
         body = op.request_body
-        self._body_json = body is not None and bool(_JSON.match(body.media_type))
+        self._body_json = body is not None and is_json(body.media_type)
 
     def validator(self) -> Compiled:
         if self._validator is None:
@@ -140,14 +139,14 @@ class OperationDecoder:
         located: dict[str, Any] = {loc: {} for loc in _LOCATIONS}
         query = request.url.query.decode("ascii", "replace")
         pairs = parse_qsl(query, keep_blank_values=True) if query else []
-        cookies = _cookies(request.headers.get("cookie", ""))
+        cookies = cookie_values(request.headers.get("cookie", ""))
         for p in self.op.parameters:
             raws: list[str]
             if p.location == "path":
                 raws = [path_values[p.name]] if p.name in path_values else []
             elif p.location == "query":
                 if p.style == "deepObject":
-                    entries = _deep(pairs, p.name)
+                    entries = deep_object_entries(pairs, p.name)
                     if entries:
                         located["query"][p.name] = self._parse_deep(p, entries)
                     continue
@@ -158,7 +157,7 @@ class OperationDecoder:
                 raws = [cookies[p.name]] if p.name in cookies else []
             if not raws:
                 continue
-            if (not p.explode or p.location in ("path", "header")) and p.name in self._arrays:
+            if p.name in self._arrays and comma_separated(p.location, p.explode):
                 raws = [part for raw in raws for part in raw.split(",")]
             located[p.location][p.name] = self._parse(p, raws)
         errors: list[dict[str, Any]] = []
@@ -193,38 +192,15 @@ class OperationDecoder:
             )
         return form
 
-    def _parse(self, p: Parameter, raws: Sequence[str]) -> Any:
+    def _parse(self, p: Parameter, raws: Sequence[str], schema: Any = None) -> Any:
         try:
-            return parse_params(self._spec, self.op, [f"{p.name}={raw}" for raw in raws])[p.name]
-        except UsageError:
+            return words_value(self._spec.document, p.schema.raw if schema is None else schema, raws)
+        except WordError:  # kept as text: the schema check explains it
             return raws[0] if len(raws) == 1 else list(raws)
 
     def _parse_deep(self, p: Parameter, entries: Mapping[str, list[str]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for sub, raws in entries.items():
-            try:
-                out[sub] = parse_params(self._spec, self.op, [f"{p.name}.{sub}={raw}" for raw in raws])[p.name][sub]
-            except UsageError:
-                out[sub] = raws[0] if len(raws) == 1 else list(raws)
-        return out
-
-
-def _deep(pairs: Sequence[tuple[str, str]], name: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    head = name + "["
-    for key, value in pairs:
-        if key.startswith(head) and key.endswith("]"):
-            out.setdefault(key[len(head) : -1], []).append(value)
-    return out
-
-
-def _cookies(header: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for part in header.split(";"):
-        name, sep, value = part.strip().partition("=")
-        if sep:
-            out[name] = unquote(value)
-    return out
+        doc = self._spec.document
+        return {sub: self._parse(p, raws, member_schema(doc, p.schema.raw, sub)) for sub, raws in entries.items()}
 
 
 _TYPE_NAMES = {"string": "string", "integer": "int", "number": "float", "boolean": "bool", "array": "list"}

@@ -29,7 +29,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .schema import resolve
+from .._dialect import search
+from .._schema.types import JSON_TYPES, enum_values, intended_types, is_null_schema
+from .._schema.unions import discriminator, merged_properties, object_parts, resolve, union_members
 
 __all__ = ["Clock", "Generator", "LogicalClock", "sample_pattern"]
 
@@ -116,41 +118,39 @@ class Generator:
         node, _ = resolve(self._doc, schema)
         if depth > _MAX_DEPTH:
             return None
-        if "const" in node:
-            return copy.deepcopy(node["const"])
-        enum = node.get("enum")
-        if isinstance(enum, list) and enum:
-            kept = [v for v in enum if v is not None] or enum
+        values = enum_values(node)
+        if values:  # a const, or a non-empty enum
+            kept = [v for v in values if v is not None] or values
             return copy.deepcopy(kept[variant % len(kept)] if variant else kept[0])
         if isinstance(node.get("allOf"), list):
-            node = self._merged(node, depth)
-        for key in ("oneOf", "anyOf"):
-            branches = node.get(key)
-            if isinstance(branches, list) and branches:
-                real = [b for b in branches if resolve(self._doc, b)[0].get("type") != "null"]
-                if len(real) < len(branches):
-                    return None
-                pick = real[variant % len(real)]
-                base = {k: v for k, v in node.items() if k not in (key, "discriminator")}
-                if "type" in base or "properties" in base:
-                    inner, _ = resolve(self._doc, pick)
-                    pick = {**base, **inner}
-                value = self._value(pick, name, variant, stable, depth + 1)
-                tag = _discriminator_value(node.get("discriminator"), real[variant % len(real)])
-                if tag is not None and isinstance(value, dict):
-                    value.setdefault(tag[0], tag[1])  # OpenAPI: the discriminating property is always sent
-                return value
+            node = self._merged(node)
+        union = union_members(node)
+        if union is not None and union[1]:
+            key, branches = union
+            real = [b for b in branches if not is_null_schema(resolve(self._doc, b)[0])]
+            if len(real) < len(branches):
+                return None
+            branch = pick = real[variant % len(real)]
+            base = {k: v for k, v in node.items() if k not in (key, "discriminator")}
+            if "type" in base or "properties" in base:
+                inner, _ = resolve(self._doc, pick)
+                pick = {**base, **inner}
+            value = self._value(pick, name, variant, stable, depth + 1)
+            disc = discriminator(node)
+            ref = branch.get("$ref") if isinstance(branch, Mapping) else None
+            if disc is not None and isinstance(ref, str) and isinstance(value, dict):
+                for tag in disc.tags(ref)[:1]:  # OpenAPI: the discriminating property is always sent
+                    value.setdefault(disc.property, tag)
+            return value
         kind = node.get("type")
         if isinstance(kind, list):
             if "null" in kind:
                 return None
             kind = kind[0] if kind else None
         if kind is None:
-            if "properties" in node or "required" in node:
-                kind = "object"
-            elif "items" in node or "prefixItems" in node:
-                kind = "array"
-            else:
+            inferred = intended_types(node)
+            kind = next((t for t in JSON_TYPES if t in inferred), None)
+            if kind is None:
                 return None
         if kind == "object":
             return self._object(node, variant, stable, depth)
@@ -164,19 +164,19 @@ class Generator:
             return False
         return None
 
-    def _merged(self, node: Mapping[str, Any], depth: int) -> dict[str, Any]:
-        out: dict[str, Any] = {k: v for k, v in node.items() if k != "allOf"}
-        for part in node.get("allOf", ()):
-            inner, _ = resolve(self._doc, part)
-            if isinstance(inner.get("allOf"), list) and depth < _MAX_DEPTH:
-                inner = self._merged(inner, depth + 1)
-            for key, value in inner.items():
-                if key == "properties" and isinstance(value, Mapping):
-                    out["properties"] = {**value, **out.get("properties", {})}
-                elif key == "required" and isinstance(value, list):
-                    out["required"] = list(dict.fromkeys([*out.get("required", []), *value]))
-                else:
+    def _merged(self, node: Mapping[str, Any]) -> dict[str, Any]:
+        """``node`` with its ``allOf`` parts merged in (its own keywords first)."""
+        parts = object_parts(self._doc, node)
+        out: dict[str, Any] = {}
+        for schema, _ in parts:
+            for key, value in schema.items():
+                if key not in ("allOf", "properties", "required"):
                     out.setdefault(key, value)
+        merged = merged_properties(parts)
+        if merged.properties:
+            out["properties"] = {name: sub for name, (sub, _) in merged.properties.items()}
+        if merged.required:
+            out["required"] = merged.required
         return out
 
     def _object(self, node: Mapping[str, Any], variant: int, stable: bool, depth: int) -> dict[str, Any]:
@@ -242,31 +242,14 @@ class Generator:
         return text
 
 
-def _discriminator_value(disc: Any, branch: Any) -> tuple[str, str] | None:
-    """``(propertyName, value)`` naming ``branch`` in a discriminator's mapping (or by its
-    schema name when there is no mapping)."""
-    if not isinstance(disc, Mapping) or not isinstance(disc.get("propertyName"), str):
-        return None
-    ref = branch.get("$ref") if isinstance(branch, Mapping) else None
-    if not isinstance(ref, str):
-        return None
-    mapping = disc.get("mapping")
-    if isinstance(mapping, Mapping):
-        for value, target in mapping.items():
-            if target == ref:
-                return disc["propertyName"], str(value)
-        return None
-    return disc["propertyName"], ref.rsplit("/", 1)[-1]
-
-
 def _example(node: Mapping[str, Any], pattern: str) -> str | None:
     candidates = [*(node.get("examples") or ()), node.get("example"), node.get("default")]
     for candidate in candidates:
         if isinstance(candidate, str):
             try:
-                if re.search(pattern, candidate):
+                if search(pattern, candidate):
                     return candidate
-            except re.error:
+            except ValueError:  # not a pattern the shared dialect runs (refused at load)
                 return None
     return None
 
@@ -293,15 +276,16 @@ def _number(node: Mapping[str, Any], *, integer: bool) -> int | float:
 def sample_pattern(pattern: str) -> str:
     """A string matching ``pattern`` (searched, as JSON Schema does), built from its parse tree:
     first alternatives, first characters of classes, one repetition where zero would do.
-    Returns ``""`` when the expression uses something this cannot follow."""
+    Returns ``""`` when the expression uses something this cannot follow. Whether the string
+    matches is decided by the shared ECMA-262 dialect (``_dialect.search``), as validation does."""
     try:
         from re import _parser  # type: ignore[attr-defined]
 
         tree = _parser.parse(pattern)
         text = _emit(_parser, list(tree))
+        return text if search(pattern, text) else ""
     except (re.error, ValueError, KeyError, TypeError, RecursionError):
         return ""
-    return text if re.search(pattern, text) else ""
 
 
 def _emit(parser: Any, items: list[Any]) -> str:

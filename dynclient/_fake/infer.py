@@ -32,15 +32,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .._document import resolve_pointer
 from .._ir import NO_DEFAULT, ApiSpec, Operation, Parameter, Response, SchemaRef
-from .schema import Variant, json_types, resolve, variants
+from .._schema.media import is_json
+from .._schema.openapi import template_names
+from .._schema.pointer import resolve_pointer
+from .._schema.types import enum_values
+from .._schema.unions import alternatives
+from .schema import Variant, json_types, variants
 
 __all__ = ["Binding", "Key", "ListPlan", "Model", "Resource", "Role", "infer"]
 
 Role = Literal["create", "list", "get", "update", "delete", "view", "export", "generic"]
-_JSON = re.compile(r"^application/([\w.+-]+\+)?json\b", re.I)
-_PARAM = re.compile(r"{([^{}]+)}")
 _SCALARS = frozenset({"string", "integer", "number", "boolean", "null"})
 _UNIQUE_WORDS = re.compile(r"\bunique\b", re.I)
 
@@ -141,36 +143,13 @@ def success_status(op: Operation) -> int:
 
 def json_schema(op: Operation) -> SchemaRef | None:
     r = success(op)
-    if r is None or r.schema is None or r.media_type is None or not _JSON.match(r.media_type):
+    if r is None or r.schema is None or not is_json(r.media_type):
         return None
     return r.schema
 
 
-def _item_schema(doc: Mapping[str, Any], op: Operation) -> SchemaRef | None:
-    if op.pagination is None:
-        return None
-    if op.pagination.item_schema is not None:
-        return op.pagination.item_schema
-    page = json_schema(op)
-    if page is None:
-        return None
-    node, pointer = resolve(doc, page.raw, page.pointer)
-    for part in op.pagination.results_path:
-        props = node.get("properties")
-        if not isinstance(props, Mapping) or part not in props:
-            return None
-        pointer = f"{pointer}/properties/{part}"
-        node, pointer = resolve(doc, props[part], pointer)
-    items = node.get("items")
-    if not isinstance(items, Mapping):
-        return None
-    target, _ = resolve(doc, items, pointer + "/items")
-    name = items.get("$ref", "").rsplit("/", 1)[-1] if isinstance(items.get("$ref"), str) else None
-    return SchemaRef(pointer=pointer + "/items", raw=items, resolved=target, name=name or None)
-
-
 def _params(path: str) -> list[str]:
-    return _PARAM.findall(path)
+    return template_names(path)
 
 
 def _strip(path: str) -> str:
@@ -199,7 +178,7 @@ def infer(
         if _params(path):
             continue
         create, lister = methods.get("POST"), methods.get("GET")
-        listed = _item_schema(doc, lister) if lister is not None else None
+        listed = lister.pagination.item_schema if lister is not None and lister.pagination is not None else None
         created = json_schema(create) if create is not None else None
         if (
             created is not None
@@ -327,7 +306,7 @@ def _bind_items(
         if "/" in rest or _params(rest):
             continue
         r = success(reader)
-        if r is not None and r.media_type is not None and not _JSON.match(r.media_type):
+        if r is not None and r.media_type is not None and not is_json(r.media_type):
             plan = _plan(doc, reader, res, frozenset())
             bindings[reader.name] = Binding(reader, "export", success_status(reader), res, plan=plan)
 
@@ -363,17 +342,12 @@ def _plain_text(doc: Mapping[str, Any], pointer: str) -> bool:
 
 
 def _enum_strings(doc: Mapping[str, Any], node: Any, depth: int = 0) -> list[str]:
-    resolved, _ = resolve(doc, node)
-    if depth > 8:
-        return []
+    """The strings a schema lists (``enum``/``const``), through unions and array items."""
     out: list[str] = []
-    if isinstance(resolved.get("enum"), list):
-        out += [v for v in resolved["enum"] if isinstance(v, str)]
-    for key in ("anyOf", "oneOf"):
-        for branch in resolved.get(key) or ():
-            out += _enum_strings(doc, branch, depth + 1)
-    if isinstance(resolved.get("items"), Mapping):
-        out += _enum_strings(doc, resolved["items"], depth + 1)
+    for schema, _ in alternatives(doc, node):
+        out += [v for v in enum_values(schema) or () if isinstance(v, str)]
+        if isinstance(schema.get("items"), Mapping) and depth < 8:
+            out += _enum_strings(doc, schema["items"], depth + 1)
     return out
 
 

@@ -23,11 +23,12 @@ import copy
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from .._document import resolve_pointer
 from .._ir import SchemaRef
+from .._schema.pointer import resolve_pointer
+from .._schema.unions import resolve
 from .generate import Generator
 from .infer import Resource, pick_variant
-from .schema import Variant, json_types, resolve, variants
+from .schema import Variant, json_types, variants
 
 __all__ = ["Records"]
 

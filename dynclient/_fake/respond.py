@@ -18,8 +18,8 @@ import httpx
 
 from .._errors import DynclientError, FieldError
 from .._ir import Operation, Response
+from .._schema.media import is_json
 from .._validation import Compiled, SchemaEngine
-from .infer import _JSON
 
 __all__ = ["FakeError", "FakeResponseError", "Responder", "reason"]
 
@@ -70,7 +70,8 @@ class Responder:
         """Raise ``FakeResponseError`` unless ``body`` is what ``op`` declares for ``status``."""
         declared = op.response_for(status)
         if declared is None:
-            raise FakeResponseError(op.name, status, [FieldError("status", f"HTTP {status} is not declared")], body)
+            error = FieldError.at(("status",), f"HTTP {status} is not declared")
+            raise FakeResponseError(op.name, status, [error], body)
         validator = self.validator(declared)
         if validator is not None and not validator.is_valid(body):
             raise FakeResponseError(op.name, status, validator.errors(body, "body"), body)
@@ -85,7 +86,7 @@ class Responder:
         if check and op is not None:
             self.check(op, status, body)
         media = (self.media_type(op, status) if op is not None else None) or "application/json"
-        if not _JSON.match(media):
+        if not is_json(media):
             media = "application/json"
         content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         return httpx.Response(status, headers={**headers, "content-type": media}, content=content)

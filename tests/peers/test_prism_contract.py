@@ -208,7 +208,7 @@ def test_spec_examples_are_valid_against_their_schemas() -> None:
     (Were one invalid, static mode would fail strict response validation, and that would be
     a finding about Polar's spec, not about either peer.)
     """
-    from dynclient._document import escape_pointer_token
+    from dynclient._schema.pointer import escape_pointer_token
     from dynclient._validation import SchemaEngine
 
     doc = spec().document
