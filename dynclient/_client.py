@@ -65,6 +65,7 @@ from ._secrets import ScrubFilter, clip, scrub, scrub_value, token_problem
 from ._secrets import Secret as _Secret
 from ._spec import SpecSource, load_spec
 from ._validation import Engine
+from ._version import __version__
 
 if TYPE_CHECKING:
     from ._webhooks import Webhooks, WebhookValidation
@@ -96,7 +97,7 @@ DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 BeforeRequest = Callable[[str, httpx.Request], Any]
 AfterResponse = Callable[[str, httpx.Request, httpx.Response], Any]
 
-_USER_AGENT = "dynclient/0.1"
+_USER_AGENT = f"dynclient/{__version__}"
 _BEARER_TYPES = frozenset({"oauth2", "openIdConnect"})
 _DATED_VERSION = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 #: RFC 9110 field names (tokens) and the values dynclient sends: visible ASCII, space, tab
