@@ -733,7 +733,8 @@ class Client:
     call; ``invoke()`` is the untyped escape hatch for names known only at run time.
     """
 
-    operations: ApiSpec
+    spec: ApiSpec
+    operations: collections.abc.Mapping[builtins.str, Operation]
     errors: _Errors
     server: Server
     base_url: builtins.str
@@ -943,7 +944,8 @@ class Client:
 class AsyncClient:
     """The asynchronous twin of ``Client``: the same surface, ``await`` on each call."""
 
-    operations: ApiSpec
+    spec: ApiSpec
+    operations: collections.abc.Mapping[builtins.str, Operation]
     errors: _Errors
     server: Server
     base_url: builtins.str

@@ -46,7 +46,7 @@ from ._errors import (
     TransportError,
     redact_headers,
 )
-from ._ir import ApiSpec, Operation, Server
+from ._ir import ApiSpec, Operation, Operations, Server
 from ._names import CLIENT_ATTRIBUTES, MERGEABLE_GROUPS, check_member_names
 from ._operation import (
     VALIDATE_MODES,
@@ -125,7 +125,8 @@ class OperationGroup:
 
     def __repr__(self) -> str:
         names = sorted(k for k in vars(self) if not k.startswith("_"))
-        return f"<operation group {'.'.join(self._path)}: {', '.join(names)}>"
+        shown = ", ".join(clip(n, 40) for n in names[:6]) + (f", ... ({len(names) - 6} more)" if len(names) > 6 else "")
+        return f"<operation group {clip('.'.join(self._path), 60)}: {shown}>"
 
 
 class _MethodGroup(OperationGroup):
@@ -239,10 +240,13 @@ class _ClientBase:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         _check_mode(validate_responses)
-        self.operations: ApiSpec = load_spec(spec, tags=tags, operations=operations)
-        self._runtime: SpecRuntime = runtime_for(self.operations, engine)
+        #: the loaded spec: metadata, servers, operations, webhooks and the document
+        self.spec: ApiSpec = load_spec(spec, tags=tags, operations=operations)
+        #: every operation by name, read-only (``client.operations["customers_get"]``)
+        self.operations: Operations = self.spec.by_name
+        self._runtime: SpecRuntime = runtime_for(self.spec, engine)
         self.errors: ErrorClasses = self._runtime.errors
-        self.server: Server = _pick_server(self.operations.servers, server)
+        self.server: Server = _pick_server(self.spec.servers, server)
         self.base_url: str = (base_url or self.server.url).rstrip("/")
         self._origin = _origin_of(self.base_url)
         self._token = _token_secret(access_token, token_env)
@@ -257,7 +261,7 @@ class _ClientBase:
         }
         #: the header that carries the API version (and the server's echo of it)
         self.version_header: str = version_header
-        version = _version_to_send(api_version, self.operations.version)
+        version = _version_to_send(api_version, self.spec.version)
         if version is not None:
             self._headers[version_header] = version
         self._headers.update(headers or {})
@@ -283,12 +287,12 @@ class _ClientBase:
     @property
     def spec_version(self) -> str:
         """The spec's ``info.version``."""
-        return self.operations.version
+        return self.spec.version
 
     @property
     def fingerprint(self) -> str:
         """sha256 of the canonical spec document."""
-        return self.operations.fingerprint
+        return self.spec.fingerprint
 
     def with_options(
         self: _Self,
@@ -350,10 +354,11 @@ class _ClientBase:
         return any(event.is_set() for event in self._closed_by)
 
     def __repr__(self) -> str:
+        closed = ", closed" if self.closed else ""
         return (
-            f"{type(self).__name__}(spec={self.operations.title!r} {self.operations.version!r}, "
-            f"base_url={self.base_url!r}, operations={len(self.operations)}, "
-            f"token={'set' if self._token else 'unset'})"
+            f"<{type(self).__name__} {clip(self.spec.title, 60)!r} {clip(self.spec.version, 32)}: "
+            f"{len(self.operations)} operations at {clip(self.base_url, 80)}, "
+            f"token {'set' if self._token else 'unset'}{closed}>"
         )
 
     def _set_contract(self) -> None:
@@ -362,7 +367,7 @@ class _ClientBase:
         sent = next((v for k, v in self._headers.items() if k.lower() == wanted), None)
         #: the API version sent with every request (None: none)
         self.api_version: str | None = sent
-        self._contract = Contract(sent, self.version_header, self.operations.version, self._drift)
+        self._contract = Contract(sent, self.version_header, self.spec.version, self._drift)
 
     def _use_http(self, http_client: Any, factory: Callable[..., Any]) -> None:
         """Adopt the caller's httpx client as-is, or make (and own) one with our defaults."""
@@ -402,7 +407,7 @@ class _ClientBase:
         if operation not in self.operations:
             import difflib
 
-            hint = difflib.get_close_matches(operation, self.operations.names, n=1)
+            hint = difflib.get_close_matches(operation, self.spec.names, n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             raise ConfigurationError(f"unknown operation {operation!r}{suggestion}")
         return self._runtime.prepared(operation)
@@ -410,7 +415,7 @@ class _ClientBase:
     def _auth_headers(self, op: Operation) -> dict[str, str]:
         if self._token is None or not op.security:
             return {}
-        schemes = {s.name: s for s in self.operations.security_schemes}
+        schemes = {s.name: s for s in self.spec.security_schemes}
         for requirement in op.security:
             for name, _scopes in requirement.schemes:
                 scheme = schemes.get(name)
@@ -640,10 +645,10 @@ class _ClientBase:
             members = client_member_names() | own | set(dir(type(self)))
         else:
             members = set(dir(type(root)))
-        check_member_names(self.operations, members, MERGEABLE_GROUPS if root is self else frozenset())
+        check_member_names(self.spec, members, MERGEABLE_GROUPS if root is self else frozenset())
         made: dict[tuple[str, ...], OperationGroup] = {}
         top: set[str] = set()
-        for op in self.operations:
+        for op in self.spec:
             target: Any = root
             top.add(op.group[0] if op.group else op.method_name)
             for i, segment in enumerate(op.group):

@@ -16,7 +16,7 @@ def test_the_version_is_written_in_one_place() -> None:
     version = dynclient.__version__
     assert re.fullmatch(r"\d+\.\d+\.\d+", version)
     assert importlib.metadata.version("dynclient") == version  # pyproject.toml reads dynclient/_version.py
-    assert _client._USER_AGENT == f"dynclient/{version}"
+    assert f"dynclient/{version}" == _client._USER_AGENT
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'dynamic = ["version"]' in pyproject and f'"{version}"' not in pyproject
     holders = [

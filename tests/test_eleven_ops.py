@@ -420,7 +420,8 @@ def test_client_repr_and_operations_listing() -> None:
         assert TOKEN not in repr(client)
         assert client.spec_version == "2026-10"
         assert len(client.fingerprint) == 64
-        names = [op.name for op in client.operations]
+        names = list(client.operations)  # a Mapping: iterating yields the names
+        assert names == [op.name for op in client.operations.values()] == [op.name for op in client.spec]
         assert names[:3] == ["customers_list", "customers_create", "customers_export"]
         op = client.operations["customers_get"]
         assert op.parameters[0].location == "path" and op.parameters[0].required
@@ -474,9 +475,9 @@ def test_api_version_is_pinned_by_default(make_api: Any) -> None:
 
 def test_client_tag_filter_and_operation_allow_list() -> None:
     only = dynclient.Client(operations=["customers_get", "customers:list"])
-    assert only.operations.names == ("customers_list", "customers_get")
+    assert only.spec.names == tuple(only.operations) == ("customers_list", "customers_get")
     assert callable(only.customers.get) and not hasattr(only.customers, "create")
     tagged = dynclient.Client(tags=["members"])
-    assert tagged.operations.names and all("members" in op.tags for op in tagged.operations)
+    assert tagged.operations and all("members" in op.tags for op in tagged.operations.values())
     with pytest.raises(dynclient.SpecError, match="customers_nope"):
         dynclient.Client(operations=["customers_nope"])

@@ -47,7 +47,7 @@ def test_non_editable_install_ships_the_spec(tmp_path: Path) -> None:
     script = (
         "import json, dynclient; c = dynclient.Client(); "
         "print(json.dumps({'file': dynclient.__file__, 'spec': str(dynclient.bundled_spec_path()), "
-        "'ops': [op.name for op in c.operations], 'typed': __import__('os').path.exists("
+        "'ops': list(c.operations), 'typed': __import__('os').path.exists("
         "__import__('os').path.join(__import__('os').path.dirname(dynclient.__file__), 'py.typed'))}))"
     )
     out = subprocess.run(

@@ -68,7 +68,7 @@ def every_client_name() -> set[str]:
     """Every attribute and method name real clients have, except the spec's own groups."""
     names: set[str] = set()
     for client in real_clients():
-        spec_names = {op.group[0] if op.group else op.method_name for op in client.operations}
+        spec_names = {op.group[0] if op.group else op.method_name for op in client.operations.values()}
         names |= (set(dir(client)) | set(vars(client))) - spec_names
     return names
 

@@ -205,14 +205,14 @@ def test_a_missing_required_field_raises_for_each_event(hooks: dynclient.Webhook
 def test_client_webhooks_share_the_client_runtime_and_compile_once() -> None:
     client = dynclient.Client(access_token="t")
     hooks = client.webhooks(SECRET, tolerance=10, validate="strict")
-    assert hooks._runtime is client._runtime and hooks.spec is client.operations
+    assert hooks._runtime is client._runtime and hooks.spec is client.spec
     assert (hooks.tolerance, hooks.validate) == (10.0, "strict")
     body, headers = signed(hooks, EVENTS["customer.state_changed"]())
     hooks.parse(body, headers)
     compiled = hooks._compiled["customer.state_changed"]
     hooks.parse(body, headers)
     assert hooks._compiled["customer.state_changed"] is compiled
-    pointer = client.operations.webhook_for("customer.state_changed").payload.pointer  # type: ignore[union-attr]
+    pointer = client.spec.webhook_for("customer.state_changed").payload.pointer  # type: ignore[union-attr]
     assert client._runtime.engine.for_pointer(pointer) is compiled  # the engine's one cached validator
     python = dynclient.Client(access_token="t", engine="python").webhooks(SECRET)
     python.parse(body, headers)
