@@ -14,9 +14,9 @@ import functools
 import http.cookiejar
 import inspect
 import logging
-import math
 import os
 import re
+import textwrap
 import threading
 import time
 import warnings
@@ -57,6 +57,23 @@ from ._operation import (
     SpecRuntime,
     ValidateMode,
     runtime_for,
+)
+from ._options import (
+    KEEP,
+    OPTIONS_DOC,
+    UNSET,
+    VALIDATE_MODES_DOC,
+    WITH_OPTIONS_DOC,
+    check_deadline,
+    check_flag,
+    check_headers,
+    check_hooks,
+    check_max_bytes,
+    check_mode,
+    check_names,
+    check_retry,
+    check_text,
+    check_timeout,
 )
 from ._pagination import PageCursor
 from ._raw import AsyncRawClient, RawClient, RawResponse
@@ -100,21 +117,11 @@ AfterResponse = Callable[[str, httpx.Request, httpx.Response], Any]
 _USER_AGENT = f"dynclient/{__version__}"
 _BEARER_TYPES = frozenset({"oauth2", "openIdConnect"})
 _DATED_VERSION = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
-#: RFC 9110 field names (tokens) and the values dynclient sends: visible ASCII, space, tab
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*\Z")
 #: an async call waiting to retry checks this often whether its client was closed
 _SLEEP_SLICE = 0.1
+_ENGINES = ("auto", "python", "rs")
 _Self = TypeVar("_Self", bound="_ClientBase")
 _E = TypeVar("_E", bound=BaseException)
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-_UNSET: Any = _Unset()
 
 
 class OperationGroup:
@@ -145,6 +152,8 @@ class _MethodGroup(OperationGroup):
 def _pick_server(servers: Sequence[Server], server: str | int | None) -> Server:
     if server is None:
         return servers[0]
+    if isinstance(server, bool) or not isinstance(server, str | int):
+        raise ConfigurationError(f"server must be a server's id, description or index, not {type(server).__name__}")
     if isinstance(server, int):
         try:
             return servers[server]
@@ -155,37 +164,6 @@ def _pick_server(servers: Sequence[Server], server: str | int | None) -> Server:
             return s
     known = ", ".join(s.id or s.description or s.url for s in servers)
     raise ConfigurationError(f"unknown server {server!r}; the spec declares: {known}")
-
-
-def _check_headers(headers: Mapping[str, Any], what: str) -> None:
-    """Refuse, at construction, a header the HTTP library would refuse on every attempt (or
-    worse, pass on to a custom transport): CR, LF, NUL or any other control character,
-    non-ASCII text, a name that is not a token. The message never shows a value."""
-    for name, value in headers.items():
-        if not isinstance(name, str) or not _HEADER_NAME.match(name):
-            shown = repr(name)[:60] if isinstance(name, str) else type(name).__name__
-            raise ConfigurationError(f"{what}: {shown} is not a valid header name")
-        if not isinstance(value, str):
-            raise ConfigurationError(f"{what}: the value of header {name!r} must be a str, not {type(value).__name__}")
-        if not _HEADER_VALUE.match(value):
-            raise ConfigurationError(
-                f"{what}: the value of header {name!r} contains a control character (CR, LF, NUL, ...) "
-                "or non-ASCII text; refused before sending"
-            )
-
-
-def _check_deadline(deadline: Any) -> float | None:
-    if deadline is None:
-        return None
-    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or not 0 < deadline < math.inf:
-        raise ConfigurationError("deadline must be a positive number of seconds, or None")
-    return float(deadline)
-
-
-def _check_max_bytes(limit: Any) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ConfigurationError("max_response_bytes must be a positive integer")
-    return limit
 
 
 def _origin_of(base_url: str) -> tuple[str, str, int | None]:
@@ -215,44 +193,58 @@ class _ClientBase:
     """State and logic shared by the sync and async clients."""
 
     _http: Any
+    #: the httpx client class this kind of client sends with
+    _http_type: type[httpx.Client] | type[httpx.AsyncClient]
 
     def __init__(
         self,
         spec: SpecSource | None = None,
         *,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
         tags: Iterable[str] | None = None,
         operations: Iterable[str] | None = None,
         base_url: str | None = None,
         server: str | int | None = None,
         access_token: str | None = None,
-        timeout: float | httpx.Timeout | None = _UNSET,
+        token_env: str = DEFAULT_TOKEN_ENV,
+        timeout: float | httpx.Timeout | None = UNSET,
+        deadline: float | None = None,
         validate_responses: ValidateMode = "compatible",
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         api_version: bool | str = "spec",
         version_header: str = DEFAULT_VERSION_HEADER,
-        token_env: str = DEFAULT_TOKEN_ENV,
         before_request: Sequence[BeforeRequest] = (),
         after_response: Sequence[AfterResponse] = (),
         log_bodies: bool = False,
         engine: Engine = "auto",
-        deadline: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        _check_mode(validate_responses)
+        if http_client is not None and not isinstance(http_client, self._http_type):
+            wanted = f"httpx.{self._http_type.__name__}"
+            raise ConfigurationError(f"{type(self).__name__} needs an {wanted}, not {type(http_client).__name__}")
+        if spec is not None and not isinstance(spec, str | os.PathLike | Mapping | ApiSpec):
+            raise ConfigurationError(
+                f"spec must be a path, an http(s) URL, a parsed document or an ApiSpec, not {type(spec).__name__}"
+            )
+        check_mode(validate_responses, VALIDATE_MODES)
+        if engine not in _ENGINES:
+            raise ConfigurationError(f"engine must be one of {', '.join(map(repr, _ENGINES))}")
         #: the loaded spec: metadata, servers, operations, webhooks and the document
-        self.spec: ApiSpec = load_spec(spec, tags=tags, operations=operations)
-        #: every operation by name, read-only (``client.operations["customers_get"]``)
+        self.spec: ApiSpec = load_spec(
+            spec, tags=check_names(tags, "tags"), operations=check_names(operations, "operations")
+        )
+        #: every operation by name, read-only (``client.operations["pets_get"]``)
         self.operations: Operations = self.spec.by_name
         self._runtime: SpecRuntime = runtime_for(self.spec, engine)
         self.errors: ErrorClasses = self._runtime.errors
         self.server: Server = _pick_server(self.spec.servers, server)
-        self.base_url: str = (base_url or self.server.url).rstrip("/")
+        self.base_url: str = (check_text(base_url, "base_url", optional=True) or self.server.url).rstrip("/")
         self._origin = _origin_of(self.base_url)
-        self._token = _token_secret(access_token, token_env)
-        self._timeout: Any = _UNSET if timeout is _UNSET else timeout
+        self._token = _token_secret(access_token, check_text(token_env, "token_env"))
+        self._timeout: Any = check_timeout(timeout)
         self.validate_responses: ValidateMode = validate_responses
-        self.retry: RetryPolicy = retry if retry is not None else RetryPolicy()
+        self.retry: RetryPolicy = check_retry(retry)
         #: only the codings _body decodes with a bound on the output
         self._headers: dict[str, str] = {
             "User-Agent": _USER_AGENT,
@@ -260,28 +252,29 @@ class _ClientBase:
             "Accept-Encoding": ACCEPT_ENCODING,
         }
         #: the header that carries the API version (and the server's echo of it)
-        self.version_header: str = version_header
+        self.version_header: str = check_text(version_header, "version_header")
         version = _version_to_send(api_version, self.spec.version)
         if version is not None:
             self._headers[version_header] = version
-        self._headers.update(headers or {})
-        _check_headers(self._headers, "headers, api_version or version_header")
+        self._headers.update(check_headers(headers, "headers"))
+        check_headers(self._headers, "headers, api_version or version_header")
         self._drift = DriftLedger()  # what this client (and its with_options clones) reported
         self._set_contract()
         #: the overall bound of one call (connect, send, receive and retries), or None
-        self.deadline: float | None = _check_deadline(deadline)
+        self.deadline: float | None = check_deadline(deadline)
         #: the largest response body (decoded) a call reads
-        self.max_response_bytes: int = _check_max_bytes(max_response_bytes)
+        self.max_response_bytes: int = check_max_bytes(max_response_bytes)
         # set when this client closes; a with_options() clone also watches its parents'
         self._closed_by: tuple[threading.Event, ...] = (threading.Event(),)
         self._raw_facade: Any = None
-        self._before = tuple(before_request)
-        self._after = tuple(after_response)
-        self._log_bodies = log_bodies
+        self._before = check_hooks(before_request, "before_request")
+        self._after = check_hooks(after_response, "after_response")
+        self._log_bodies = check_flag(log_bodies, "log_bodies")
         self._owns_http = True
         # the headers an owned pool already sends by default (see _request); None: send them each time
         self._baked: dict[str, str] | None = None
         self._attach_groups()
+        self._use_http(http_client, self._http_type)
 
     # -- public, shared -----------------------------------------------------------------
     @property
@@ -298,10 +291,10 @@ class _ClientBase:
         self: _Self,
         *,
         retry: RetryPolicy | None = None,
-        timeout: float | httpx.Timeout | None = _UNSET,
+        timeout: float | httpx.Timeout | None = KEEP,
         validate_responses: ValidateMode | None = None,
         headers: Mapping[str, str] | None = None,
-        deadline: float | None = _UNSET,
+        deadline: float | None = KEEP,
         max_response_bytes: int | None = None,
     ) -> _Self:
         """A client sharing this one's connection pool, with some options changed.
@@ -313,20 +306,19 @@ class _ClientBase:
         clone._owns_http = False
         clone._closed_by = (*self._closed_by, threading.Event())
         clone._raw_facade = None
-        if deadline is not _UNSET:
-            clone.deadline = _check_deadline(deadline)
+        if deadline is not KEEP:
+            clone.deadline = check_deadline(deadline)
         if max_response_bytes is not None:
-            clone.max_response_bytes = _check_max_bytes(max_response_bytes)
+            clone.max_response_bytes = check_max_bytes(max_response_bytes)
         if retry is not None:
-            clone.retry = retry
-        if timeout is not _UNSET:
-            clone._timeout = timeout
+            clone.retry = check_retry(retry)
+        if timeout is not KEEP:
+            clone._timeout = check_timeout(timeout)
         if validate_responses is not None:
-            _check_mode(validate_responses)
+            check_mode(validate_responses, VALIDATE_MODES)
             clone.validate_responses = validate_responses
         if headers:
-            _check_headers(headers, "with_options(headers=)")
-            clone._headers = {**self._headers, **headers}
+            clone._headers = {**self._headers, **check_headers(headers, "with_options(headers=)")}
             clone._set_contract()
         clone._attach_groups()
         return clone
@@ -375,7 +367,7 @@ class _ClientBase:
             self._http = http_client
             self._owns_http = False
         else:
-            timeout = DEFAULT_TIMEOUT if self._timeout is _UNSET else self._timeout
+            timeout = DEFAULT_TIMEOUT if self._timeout is UNSET else self._timeout
             # no cookie jar: the API authenticates with the token, and a server's Set-Cookie
             # would otherwise be stored and sent back on every later request (a non-ASCII one
             # broke each of them with a raw UnicodeEncodeError)
@@ -439,7 +431,7 @@ class _ClientBase:
         else:
             headers = {**self._headers, **parts.headers, **auth}
         kwargs: dict[str, Any] = {}
-        if self._timeout is not _UNSET:
+        if self._timeout is not UNSET:
             kwargs["timeout"] = self._timeout
         try:
             request: httpx.Request = self._http.build_request(
@@ -670,11 +662,6 @@ class _ClientBase:
             self._spec_members = frozenset(top)
 
 
-def _check_mode(mode: object) -> None:
-    if mode not in VALIDATE_MODES:
-        raise ConfigurationError(f"validate_responses must be one of {', '.join(map(repr, VALIDATE_MODES))}")
-
-
 def _version_to_send(api_version: object, spec_version: str) -> str | None:
     """The API version a client sends for its ``api_version`` option (None: none).
 
@@ -739,6 +726,24 @@ def _logged_body(content: bytes) -> str:
     return clip(window.decode("utf-8", "replace"), LOGGED_BODY_LIMIT)
 
 
+def _client_doc(summary: str, http_type: str, hooks: str) -> str:
+    """The docstring of a client class: what it is, how to call it, every option."""
+    options = OPTIONS_DOC.format(
+        http_type=http_type,
+        token_env=DEFAULT_TOKEN_ENV,
+        version_header=DEFAULT_VERSION_HEADER,
+        modes=VALIDATE_MODES_DOC,
+        hooks=hooks,
+        max_mib=DEFAULT_MAX_RESPONSE_BYTES // 2**20,
+    )
+    return (
+        f"{summary}\n\n"
+        '``client.call("pets_list", limit=10)`` and ``client.pets.list(limit=10)`` are the same call\n'
+        "(the operation names and groups come from the spec); ``client.operations`` maps every\n"
+        "operation's name to its description; ``invoke()`` is the untyped escape hatch.\n" + options
+    )
+
+
 def _reject_awaitable(result: Any, hook: Any) -> None:
     if inspect.isawaitable(result):
         close = getattr(result, "close", None)
@@ -748,23 +753,16 @@ def _reject_awaitable(result: Any, hook: Any) -> None:
 
 
 class Client(_ClientBase):
-    """A synchronous client for every operation of a spec.
+    __doc__ = _client_doc(
+        "A synchronous client for every operation of a spec.",
+        "httpx.Client",
+        "sync functions",
+    )
 
-    ``client.call("pets_list", limit=10)`` and ``client.pets.list(limit=10)``
-    are the same call. See the README for every option.
-    """
+    _http_type = httpx.Client
 
-    def __init__(
-        self,
-        spec: SpecSource | None = None,
-        *,
-        http_client: httpx.Client | None = None,
-        **options: Any,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise ConfigurationError(f"Client needs an httpx.Client, not {type(http_client).__name__}")
-        super().__init__(spec, **options)
-        self._use_http(http_client, httpx.Client)
+    def _use_http(self, http_client: Any, factory: Callable[..., Any]) -> None:
+        super()._use_http(http_client, factory)
         if self._owns_http:  # every socket wait of our own pool is capped at the deadline
             _deadline.install(self._http)
 
@@ -867,18 +865,28 @@ class Client(_ClientBase):
         return self.call(operation, **arguments)
 
     def pages(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> Iterator[Any]:
-        """Each page of a paginated operation, from ``page`` (default 1) to the last."""
-        cursor = self._cursor(operation, arguments, max_pages)
+        """Each page of a paginated operation, from ``page`` (default 1) to the last.
+
+        An operation that is not paginated (or a bad ``page``/``max_pages``) raises
+        ``ConfigurationError`` here, at the call, not at the first iteration."""
+        return self._pages(self._cursor(operation, arguments, max_pages))
+
+    def paginate(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> Iterator[Any]:
+        """Every item of a paginated operation, across pages, in order.
+
+        An operation that is not paginated (or a bad ``page``/``max_pages``) raises
+        ``ConfigurationError`` here, at the call, not at the first iteration."""
+        return self._items(self._cursor(operation, arguments, max_pages))
+
+    def _pages(self, cursor: PageCursor) -> Iterator[Any]:
         while not cursor.done:
-            result = self.call(operation, **cursor.arguments())
+            result = self.call(cursor.operation, **cursor.arguments())
             cursor.advance(result)
             yield result
 
-    def paginate(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> Iterator[Any]:
-        """Every item of a paginated operation, across pages, in order."""
-        cursor = self._cursor(operation, arguments, max_pages)
+    def _items(self, cursor: PageCursor) -> Iterator[Any]:
         while not cursor.done:
-            yield from cursor.advance(self.call(operation, **cursor.arguments()))
+            yield from cursor.advance(self.call(cursor.operation, **cursor.arguments()))
 
     def close(self) -> None:
         """Close the client: later calls, and calls in flight, raise ``ClientClosedError``.
@@ -898,19 +906,13 @@ class Client(_ClientBase):
 
 
 class AsyncClient(_ClientBase):
-    """The asynchronous twin of ``Client``: same surface, ``await`` on each call."""
+    __doc__ = _client_doc(
+        "The asynchronous twin of ``Client``: the same surface, ``await`` on each call.",
+        "httpx.AsyncClient",
+        "sync or async functions",
+    )
 
-    def __init__(
-        self,
-        spec: SpecSource | None = None,
-        *,
-        http_client: httpx.AsyncClient | None = None,
-        **options: Any,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise ConfigurationError(f"AsyncClient needs an httpx.AsyncClient, not {type(http_client).__name__}")
-        super().__init__(spec, **options)
-        self._use_http(http_client, httpx.AsyncClient)
+    _http_type = httpx.AsyncClient
 
     def _make_method(self, op: Operation) -> Callable[..., Any]:
         name = op.name
@@ -1009,21 +1011,29 @@ class AsyncClient(_ClientBase):
         """Untyped escape hatch: ``call()`` for operation names known only at run time."""
         return await self.call(operation, **arguments)
 
-    async def pages(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> AsyncIterator[Any]:
-        """Each page of a paginated operation (``async for``)."""
-        cursor = self._cursor(operation, arguments, max_pages)
+    def pages(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> AsyncIterator[Any]:
+        """Each page of a paginated operation (``async for``).
+
+        An operation that is not paginated (or a bad ``page``/``max_pages``) raises
+        ``ConfigurationError`` here, at the call, not at the first iteration."""
+        return self._pages(self._cursor(operation, arguments, max_pages))
+
+    def paginate(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> AsyncIterator[Any]:
+        """Every item of a paginated operation (``async for``).
+
+        An operation that is not paginated (or a bad ``page``/``max_pages``) raises
+        ``ConfigurationError`` here, at the call, not at the first iteration."""
+        return self._items(self._cursor(operation, arguments, max_pages))
+
+    async def _pages(self, cursor: PageCursor) -> AsyncIterator[Any]:
         while not cursor.done:
-            result = await self.call(operation, **cursor.arguments())
+            result = await self.call(cursor.operation, **cursor.arguments())
             cursor.advance(result)
             yield result
 
-    async def paginate(
-        self, operation: str, /, *, max_pages: int | None = None, **arguments: Any
-    ) -> AsyncIterator[Any]:
-        """Every item of a paginated operation (``async for``)."""
-        cursor = self._cursor(operation, arguments, max_pages)
+    async def _items(self, cursor: PageCursor) -> AsyncIterator[Any]:
         while not cursor.done:
-            for item in cursor.advance(await self.call(operation, **cursor.arguments())):
+            for item in cursor.advance(await self.call(cursor.operation, **cursor.arguments())):
                 yield item
 
     async def aclose(self) -> None:
@@ -1046,6 +1056,11 @@ class AsyncClient(_ClientBase):
 async def _maybe_await(result: Any) -> None:
     if inspect.isawaitable(result):
         await result
+
+
+_ClientBase.with_options.__doc__ = (_ClientBase.with_options.__doc__ or "") + textwrap.indent(
+    WITH_OPTIONS_DOC.format(modes=VALIDATE_MODES_DOC), "        "
+)
 
 
 @functools.cache

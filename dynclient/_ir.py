@@ -10,7 +10,7 @@ Every IR object is hashable, by its JSON pointer in the document (with its name 
 status where a pointer alone could be shared by hand-built objects): consistent with the
 value equality dataclasses give, and cheap, since the schemas an object holds are never
 hashed. ``ApiSpec`` compares and hashes by identity. Reprs are one short line each
-(``<Operation customers_get GET /v1/customers/{id}>``); the schemas stay out of them.
+(``<Operation pets_get GET /v1/pets/{id}>``); the schemas stay out of them.
 """
 
 from __future__ import annotations
@@ -320,7 +320,7 @@ class Webhook:
 
 class Operations(Mapping[str, Operation]):
     """A client's ``operations``: every operation of its spec by name, read-only
-    (``"customers_get" in ops``, ``ops["customers_get"]``, ``.keys()``, ``.values()``, ``len``).
+    (``"pets_get" in ops``, ``ops["pets_get"]``, ``.keys()``, ``.values()``, ``len``).
     Iterating yields the names, in document order."""
 
     __slots__ = ("_by_name",)

@@ -13,6 +13,8 @@ from datetime import UTC
 
 import httpx
 
+from ._errors import ConfigurationError
+
 __all__ = ["DEFAULT_RETRY_STATUSES", "IDEMPOTENT_METHODS", "RetryPolicy", "RetryState", "retry_after_seconds"]
 
 #: Methods retried by default: repeating them cannot do anything twice.
@@ -53,11 +55,11 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if not isinstance(self.attempts, int) or isinstance(self.attempts, bool) or self.attempts < 1:
-            raise ValueError("attempts must be an integer of at least 1")
+            raise ConfigurationError("attempts must be an integer of at least 1")
         for name in ("backoff", "max_backoff", "max_elapsed", "max_retry_after"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0")
+                raise ConfigurationError(f"{name} must be a finite number >= 0")
         object.__setattr__(self, "statuses", frozenset(self.statuses))
 
     @classmethod

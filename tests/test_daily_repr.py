@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Any
 
 import pytest
 from conftest import POLAR_CURRENT, TOKEN
@@ -125,7 +126,8 @@ def test_operations_is_a_read_only_mapping() -> None:
     client = dynclient.Client(access_token=TOKEN)
     ops = client.operations
     assert isinstance(ops, Mapping) and not isinstance(ops, MutableMapping) and isinstance(ops, Operations)
-    assert "customers_get" in ops and "customers_nope" not in ops and 42 not in ops
+    anything: object = 42
+    assert "customers_get" in ops and "customers_nope" not in ops and anything not in ops
     assert len(ops) == len(client.spec.operations) == 30
     assert list(ops) == list(ops.keys()) == [op.name for op in client.spec.operations]
     assert list(ops.values()) == list(client.spec.operations)
@@ -138,4 +140,5 @@ def test_operations_is_a_read_only_mapping() -> None:
     with pytest.raises(AttributeError):
         ops.extra = 1  # type: ignore[attr-defined]
     assert client.with_options(retry=None).operations is ops
-    assert client.spec is client._runtime.spec and client.spec.by_name is ops
+    internals: Any = client
+    assert client.spec is internals._runtime.spec and client.spec.by_name is ops
