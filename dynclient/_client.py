@@ -19,7 +19,6 @@ import re
 import textwrap
 import threading
 import time
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -47,6 +46,7 @@ from ._errors import (
     redact_headers,
 )
 from ._ir import ApiSpec, Operation, Operations, Server
+from ._logging import logger, warn_caller
 from ._names import CLIENT_ATTRIBUTES, MERGEABLE_GROUPS, check_member_names
 from ._operation import (
     VALIDATE_MODES,
@@ -78,8 +78,8 @@ from ._options import (
 from ._pagination import PageCursor
 from ._raw import AsyncRawClient, RawClient, RawResponse
 from ._retry import RetryPolicy, RetryState
-from ._secrets import ScrubFilter, clip, scrub, scrub_value, token_problem
 from ._secrets import Secret as _Secret
+from ._secrets import clip, scrub, scrub_value, token_problem
 from ._spec import SpecSource, load_spec
 from ._validation import Engine
 from ._version import __version__
@@ -97,8 +97,6 @@ __all__ = [
     "OperationGroup",
 ]
 
-logger = logging.getLogger("dynclient")
-logger.addFilter(ScrubFilter())  # no log line of ours carries a token, whatever it quotes
 
 #: 30 s overall, 10 s to connect: finite, so a silent server can never hang a call.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -465,25 +463,26 @@ class _ClientBase:
         return scrub(text)
 
     def _log_request(self, op: str, request: httpx.Request, attempt: int) -> None:
+        """One DEBUG record per attempt sent (its body too, with ``log_bodies``)."""
         if logger.isEnabledFor(logging.DEBUG):
             headers = {k: self._scrub(v) for k, v in redact_headers(request.headers).items()}
+            body = _logged_body(request.content) if self._log_bodies and request.content else None
             logger.debug(
-                "request %s %s (operation=%s attempt=%d headers=%s)",
+                "request %s %s (operation=%s attempt=%d headers=%s)%s",
                 request.method,
                 request.url,
                 op,
                 attempt,
                 headers,
+                "" if body is None else f" body: {body}",
             )
-            if self._log_bodies and request.content:
-                logger.debug("request body %s: %s", op, _logged_body(request.content))
 
     def _on_exchange_error(self, op: str, request: httpx.Request, state: RetryState, exc: Exception) -> float:
         """Seconds to wait before retrying, or raise the error the caller sees (always ours)."""
         if self.closed or getattr(self._http, "is_closed", False):
             raise self._closed_error(op) from exc
         if state.expired() or isinstance(exc, _DeadlinePassed):
-            logger.warning(
+            logger.info(  # raised: below WARNING (the exception is how the caller learns of it)
                 "deadline of %gs passed %s %s (operation=%s attempt=%d)",
                 state.deadline,
                 request.method,
@@ -496,8 +495,7 @@ class _ClientBase:
             ) from (None if isinstance(exc, _DeadlinePassed) else exc)  # an httpx timeout is worth keeping
         attempt = state.attempt
         wait = state.after_error(exc) if isinstance(exc, httpx.RequestError) else None
-        logger.log(
-            logging.WARNING if wait is None else logging.INFO,
+        logger.info(  # retried, or raised: below WARNING either way
             "transport error %s %s: %s (operation=%s attempt=%d%s)",
             request.method,
             request.url,
@@ -525,7 +523,7 @@ class _ClientBase:
         return left
 
     def _too_large(self, op: str, response: httpx.Response, state: RetryState) -> ResponseTooLargeError:
-        logger.warning(
+        logger.info(  # raised: below WARNING
             "response %s %s -> %d larger than max_response_bytes=%d; reading stopped (operation=%s)",
             response.request.method,
             response.request.url,
@@ -556,23 +554,26 @@ class _ClientBase:
     def _on_response(
         self, op: str, request: httpx.Request, response: httpx.Response, state: RetryState, started: float
     ) -> float | None:
-        """Log the response; seconds to wait before retrying it, or None to keep it."""
+        """Log the response (one record: DEBUG, INFO when it is retried; its body too, with
+        ``log_bodies``); seconds to wait before retrying it, or None to keep it."""
         elapsed_ms = (time.perf_counter() - started) * 1000
         attempt = state.attempt
         wait = state.after_response(response)
-        logger.log(
-            logging.DEBUG if wait is None else logging.INFO,
-            "response %s %s -> %d in %.1f ms (operation=%s attempt=%d%s)",
-            request.method,
-            request.url,
-            response.status_code,
-            elapsed_ms,
-            op,
-            attempt,
-            f" retry in {wait:.2f}s" if wait is not None else "",
-        )
-        if self._log_bodies and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("response body %s: %s", op, _logged_body(response.content))
+        level = logging.DEBUG if wait is None else logging.INFO
+        if logger.isEnabledFor(level):
+            with_body = self._log_bodies and logger.isEnabledFor(logging.DEBUG)
+            logger.log(
+                level,
+                "response %s %s -> %d in %.1f ms (operation=%s attempt=%d%s)%s",
+                request.method,
+                request.url,
+                response.status_code,
+                elapsed_ms,
+                op,
+                attempt,
+                f" retry in {wait:.2f}s" if wait is not None else "",
+                f" body: {_logged_body(response.content)}" if with_body else "",
+            )
         return wait
 
     def _finish(self, prep: PreparedOperation, response: httpx.Response, attempts: int) -> Any:
@@ -590,13 +591,20 @@ class _ClientBase:
             for error, more in zip(problem.errors, problem.more, strict=True):
                 message = self._scrub(drift_message(problem.operation, error, contract.spec_version, more))
                 logger.info("%s", message)
-                warnings.warn(message, ResponseDriftWarning, stacklevel=4)
+                warn_caller(message, ResponseDriftWarning)
         elif problem is not None:
             problem = self._scrubbed(problem)
             if self.validate_responses in ("strict", "compatible"):
                 raise problem
-            logger.warning("%s", problem)
-            warnings.warn(str(problem), ResponseValidationWarning, stacklevel=4)
+            # warned: the report is the warning; the log gets one line (below WARNING)
+            logger.info(
+                "%s: response HTTP %d does not match the spec (%d problem(s)); returned with a "
+                "ResponseValidationWarning (validate_responses='warn')",
+                problem.operation,
+                problem.status_code,
+                len(problem.errors),
+            )
+            warn_caller(str(problem), ResponseValidationWarning)
         return value
 
     def _version_mismatch(self, operation: str, echo: str, contract: Contract) -> None:
@@ -607,7 +615,7 @@ class _ClientBase:
             "update the spec (`dynclient spec update`) (reported once per client)"
         )
         logger.info("%s", message)
-        warnings.warn(message, ApiVersionWarning, stacklevel=5)
+        warn_caller(message, ApiVersionWarning)
 
     def _scrubbed(self, exc: _E) -> _E:
         """``exc`` with every token removed from its message and kept values (a server may echo
