@@ -112,7 +112,7 @@ def test_shipped_stubs_equal_a_fresh_render_of_the_bundled_spec() -> None:
     rendered = render_stubs(dynclient.load_spec())
     assert sorted(rendered) == sorted(STUB_FILES)
     stale = [rel for rel, text in rendered.items() if (ROOT / rel).read_text(encoding="utf-8") != text]
-    assert stale == [], f"stale stubs {stale}: re-render with `python -m dynclient stubs` and commit them"
+    assert stale == [], f"stale stubs {stale}: re-render with `python -m dynclient stubs --out .` and commit them"
     assert (ROOT / "dynclient" / "py.typed").is_file()
 
 
