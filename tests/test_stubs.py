@@ -238,6 +238,7 @@ def test_usage_ok_runs_for_real_against_a_mock_transport() -> None:
     assert "('911144442', 'us_ein')" in seen and "not found 404" in seen and "id,email" in seen
     assert "state of 992fae2a-2a17-4b7a-8d9e-e287cf90131b: 0 active subscriptions" in seen
     assert "customer.created: team Ada" in seen and "unknown member.created" in seen
+    assert "fake: fake@example.com, 1 listed" in seen and "fake async: fake@example.com" in seen
 
 
 def test_usage_ok_passes_mypy_strict(mypy_usage: dict[str, set[int]]) -> None:
