@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import TOKEN, Api, json_response
+from conftest import TOKEN, Api, internals, json_response
 from payloads import (
     CUSTOMER_ID,
     EXPORT_CSV,
@@ -434,7 +434,7 @@ def test_help_shows_summary_and_signature() -> None:
     import pydoc
 
     client = dynclient.Client()
-    text = pydoc.render_doc(client.customers.get, renderer=pydoc.plaintext)
+    text = pydoc.plain(pydoc.render_doc(client.customers.get))
     assert "Get Customer" in text and "Get a customer by ID." in text
     sig = inspect.signature(client.customers.list)
     assert list(sig.parameters)[:3] == ["organization_id", "email", "query"]
@@ -453,7 +453,7 @@ def test_unknown_operation_suggests_the_nearest(make_api: Any) -> None:
 def test_with_options_shares_the_pool_and_keeps_the_original(make_api: Any) -> None:
     api: Api = make_api(lambda _r: json_response(200, customer(0)))
     derived = api.client.with_options(headers={"X-Trace": "1"})
-    assert derived._http is api.client._http
+    assert internals(derived)._http is internals(api.client)._http
     api.run(derived.customers.get(id=CUSTOMER_ID))
     api.run(api.client.customers.get(id=CUSTOMER_ID))
     assert api.sent[0].headers["x-trace"] == "1"
