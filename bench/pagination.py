@@ -9,18 +9,20 @@ sent, validated against the spec and checked for a repeat of an earlier page (th
 a server repeating a page raises ``PaginationError`` instead of looping forever). The baseline is
 what a caller would write with httpx alone: GET each page, ``.json()``, take the items, stop at
 ``max_page``. Both run against ``bench/server.py`` on 127.0.0.1, interleaved (contenders take
-turns walk by walk); figures are medians in ms per walk of the 40 pages. ``python -m bench.run``
-runs this section too.
+turns walk by walk, garbage collection off during each walk); figures are medians in ms per walk
+of the 40 pages. ``python -m bench.run`` runs this section too.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,7 @@ TOKEN = "bench-token"
 
 
 def _walks(smoke: bool) -> int:
-    return 2 if smoke else 30
+    return 2 if smoke else 60
 
 
 def _raw_items(page: Any) -> list[Any]:
@@ -128,10 +130,23 @@ def _interleave(fns: dict[str, Callable[[], int]], walks: int) -> dict[str, floa
     names = list(fns)
     for r in range(walks):
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            started = time.perf_counter()
-            fns[name]()
-            samples[name].append((time.perf_counter() - started) * 1000)
+            with _no_gc():
+                started = time.perf_counter()
+                fns[name]()
+                samples[name].append((time.perf_counter() - started) * 1000)
     return {name: statistics.median(v) for name, v in samples.items()}
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Garbage collection off during one walk, a full collection before it: a collection that
+    lands in one contender's walk is noise, not its cost (``bench/arguments.py`` does the same)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 async def _ainterleave(fns: dict[str, Callable[[], Awaitable[int]]], walks: int) -> dict[str, float]:
@@ -141,9 +156,10 @@ async def _ainterleave(fns: dict[str, Callable[[], Awaitable[int]]], walks: int)
     names = list(fns)
     for r in range(walks):
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            started = time.perf_counter()
-            await fns[name]()
-            samples[name].append((time.perf_counter() - started) * 1000)
+            with _no_gc():
+                started = time.perf_counter()
+                await fns[name]()
+                samples[name].append((time.perf_counter() - started) * 1000)
     return {name: statistics.median(v) for name, v in samples.items()}
 
 

@@ -30,14 +30,20 @@ def page_fingerprint(items: list[Any]) -> bytes:
     items' whole content. A SHA-256 digest either way: kept per page, the memory a long walk
     holds stays small, and two different pages never share one.
     """
-    ids: list[str | int] = []
-    for item in items:
-        key = item.get("id") if isinstance(item, Mapping) else None
-        if type(key) is not str and type(key) is not int:
-            content = json.dumps(items, sort_keys=True, separators=(",", ":"), default=repr)
-            return hashlib.sha256(b"content:" + content.encode()).digest()
-        ids.append(key)
-    return hashlib.sha256(b"ids:" + repr(ids).encode()).digest()
+    try:  # the common case at C speed: objects (dicts) that all have an id
+        ids = [item["id"] for item in items]
+    except (KeyError, TypeError, IndexError):  # an item that is not an object, or has no id
+        ids = None
+    if ids is not None:
+        kinds = set(map(type, ids))
+        if kinds == {str}:
+            joined = "\x00".join(ids)
+            if joined.count("\x00") == len(ids) - 1:  # no id holds the separator: unambiguous
+                return hashlib.sha256(b"str ids:" + joined.encode("utf-8", "surrogatepass")).digest()
+        if kinds <= {str, int}:
+            return hashlib.sha256(b"ids:" + repr(ids).encode("utf-8", "surrogatepass")).digest()
+    content = json.dumps(items, sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.sha256(b"content:" + content.encode("utf-8", "surrogatepass")).digest()
 
 
 class PageCursor:

@@ -4,6 +4,7 @@ failing at the call; cheap repeat detection in pagination (issue 13)."""
 from __future__ import annotations
 
 import inspect
+import json
 import pydoc
 import re
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import pytest
 from conftest import TOKEN
 
 import dynclient
+from dynclient import _limits
 from dynclient._pagination import PageCursor, page_fingerprint
 
 CLIENTS = [dynclient.Client, dynclient.AsyncClient]
@@ -224,3 +226,33 @@ def test_the_fingerprint_is_small_and_distinguishes_ids_from_their_text() -> Non
     assert ids != page_fingerprint([{"id": "1"}, {"id": "2"}]) != page_fingerprint([{"id": 2}, {"id": 1}])
     assert page_fingerprint([{"id": True}]) != page_fingerprint([{"id": 1}])  # a bool is no id: by content
     assert page_fingerprint([{"id": "a"}, {"x": 1}]) != page_fingerprint([{"id": "a"}, {"x": 2}])
+    assert page_fingerprint([{"id": 5}]) != page_fingerprint([{"id": 6}])
+    assert page_fingerprint([{"id": "a\x00b"}]) != page_fingerprint([{"id": "a"}, {"id": "b"}])  # the separator
+    assert page_fingerprint([{"id": "\ud800"}]) != page_fingerprint(
+        [{"id": "\ud801"}]
+    )  # lone surrogates: JSON allows them
+    assert page_fingerprint([[1], {"id": 1}]) != page_fingerprint([[2], {"id": 1}])  # not all objects: by content
+
+
+def nested(depth: int, shape: int) -> Any:
+    """A value ``depth`` deep (``depth`` >= 1), mixing objects, arrays and shallow siblings."""
+    value: Any = [] if shape % 2 else {}
+    for level in range(depth - 1):
+        if (level + shape) % 3 == 0:
+            value = {"sibling": [1, 2], "inner": value, "n": level}
+        elif (level + shape) % 3 == 1:
+            value = [[], value, {"a": None}]
+        else:
+            value = [value]
+    return value
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 62, 63, 64, 65, 66, 100, 900])
+def test_the_fast_depth_check_agrees_with_the_reference_walk(depth: int) -> None:
+    for shape in range(6):
+        value = nested(depth, shape)
+        parsed = json.loads(json.dumps(value))  # what a response is: exactly dicts and lists
+        reference = _limits._exceeds(parsed, _limits.MAX_DATA_DEPTH, parsed=False)  # the Python walk
+        assert reference == (depth > _limits.MAX_DATA_DEPTH)
+        assert _limits._exceeds(parsed, _limits.MAX_DATA_DEPTH, parsed=True) == reference  # jsonschema-rs
+    assert _limits._exceeds(nested(10, 0), 9, parsed=True) and not _limits._exceeds(nested(10, 0), 10, parsed=True)
