@@ -30,9 +30,9 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import payloads
+from bench._blocks import write_marked
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-BEGIN, END = "<!-- pagination:begin -->", "<!-- pagination:end -->"
 HEADING = (
     f"### 6. Pagination: every item of a {payloads.PAGES}-page listing, "
     f"{payloads.PAGE_SIZE} customers a page (ms per walk)"
@@ -198,14 +198,7 @@ def render(figures: dict[str, dict[str, float]], smoke: bool = False) -> str:
 
 def write_block(section: str, path: Path = RESULTS) -> None:
     """Rewrite the pagination block of RESULTS.md (appended the first time)."""
-    block = f"{BEGIN}\n{section}{END}"
-    text = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        path.write_text(head + block + tail, encoding="utf-8")
-    else:
-        path.write_text(text.rstrip("\n") + "\n\n## Pagination\n\n" + block + "\n", encoding="utf-8")
+    write_marked(path, "pagination", "Pagination", section)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,9 +27,9 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import payloads
+from bench._blocks import write_marked
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-BEGIN, END = "<!-- webhooks:begin -->", "<!-- webhooks:end -->"
 SECRET = "polar_whs_bench-endpoint-secret"
 HEADING = "### 5. Webhooks: verify + parse + validate one delivery (µs per delivery)"
 CONTENDERS = ("dynclient", "dynclient (validate off)", "polar-sdk")
@@ -135,14 +135,7 @@ def render(figures: dict[str, dict[str, Any]], settings: Any = None) -> str:
 
 def write_block(section: str, path: Path = RESULTS) -> None:
     """Rewrite the webhooks block of RESULTS.md (appended the first time)."""
-    block = f"{BEGIN}\n{section}{END}"
-    text = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        path.write_text(head + block + tail, encoding="utf-8")
-    else:
-        path.write_text(text.rstrip("\n") + "\n\n## Webhooks\n\n" + block + "\n", encoding="utf-8")
+    write_marked(path, "webhooks", "Webhooks", section)
 
 
 def main(argv: list[str] | None = None) -> int:
