@@ -79,13 +79,13 @@ async def _ainterleave(fns: dict[str, Callable[[], Awaitable[Any]]], calls: int)
 def _buffered_clients() -> tuple[type[Any], type[Any]]:
     """The clients with the attempt as it was before bounded reads: httpx reads the whole body
     (``send()`` without ``stream=True``), for an A/B of that one change in the same run."""
-    import dynclient
+    from dynclient import _client  # the runtime classes: what is overridden here is private
 
-    class BufferedClient(dynclient.Client):
+    class BufferedClient(_client.Client):
         def _attempt(self, name: str, request: Any, state: Any, base: Any) -> Any:
             return self._http.send(request)
 
-    class BufferedAsyncClient(dynclient.AsyncClient):
+    class BufferedAsyncClient(_client.AsyncClient):
         async def _attempt(self, name: str, request: Any, state: Any) -> Any:
             return await self._http.send(request)
 

@@ -87,6 +87,23 @@ def customers_page(size: int = PAGE_SIZE) -> dict[str, Any]:
     }
 
 
+#: pages of ``customers_pages()``: what ``bench.pagination`` walks
+PAGES = 40
+
+
+def customers_pages(pages: int = PAGES, size: int = PAGE_SIZE) -> list[dict[str, Any]]:
+    """``pages`` distinct ``customers_list`` pages of ``size`` customers each (``max_page`` says
+    ``pages``): a listing a client walks from page 1 to the last."""
+    rng = random.Random(SEED + 2)
+    return [
+        {
+            "items": [_customer(rng, n * size + i) for i in range(size)],
+            "pagination": {"total_count": pages * size, "max_page": pages},
+        }
+        for n in range(pages)
+    ]
+
+
 def customer_state(subscriptions: int = 0) -> dict[str, Any]:
     """``customers_get_state``: the customer, 3 benefit grants, 2 meters and ``subscriptions`` subscriptions.
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench import payloads
 from bench.server import ServerProcess
+
+if TYPE_CHECKING:
+    from dynclient._operation import ValidateMode
 
 
 def _calls(client: Any, op: str) -> Any:
@@ -39,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import dynclient
 
-    mode = "off" if args.off else "strict"
+    mode: ValidateMode = "off" if args.off else "strict"
     profiler = Profiler(interval=0.0001)
     with ServerProcess() as server:
         if args.use_async:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import gc
 import json
 import os
@@ -30,7 +31,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script (python bench/run.py): make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import payloads
+from bench import pagination, payloads
 from bench.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +71,7 @@ class Results:
     validation: dict[str, dict[str, float]] = field(default_factory=dict)  # payload -> engine -> us
     load: dict[str, float | None] = field(default_factory=dict)  # what -> ms (None: pending)
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)  # event -> contender -> us (bench.webhooks)
+    pagination: dict[str, dict[str, float]] = field(default_factory=dict)  # mode -> contender -> ms (bench.pagination)
     notes: list[str] = field(default_factory=list)
 
 
@@ -295,7 +297,7 @@ def validation(s: Settings) -> dict[str, dict[str, float]]:
         for r, engine in enumerate(engines):
             compiled = runtime_for(spec, engine).engine.for_pointer(response.schema.pointer)  # type: ignore[arg-type]
             assert compiled.is_valid(value), (label, engine)
-            row[engine] = _time_per_call(lambda c=compiled, v=value: c.is_valid(v), s.budget * (1 + r))
+            row[engine] = _time_per_call(functools.partial(compiled.is_valid, value), s.budget * (1 + r))
         row["rs, formats not checked"] = _time_per_call(_rs_formats_off(spec, response.schema.pointer, value), s.budget)
         out[label] = row
     return out
@@ -498,12 +500,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=("cold", "sync", "async", "validation", "load", "webhooks"),
+        choices=("cold", "sync", "async", "validation", "load", "webhooks", "pagination"),
         help="run only these sections (repeatable)",
     )
     args = parser.parse_args(argv)
     s = Settings.make(args.smoke)
-    only = set(args.only or ("cold", "sync", "async", "validation", "load", "webhooks"))
+    only = set(args.only or ("cold", "sync", "async", "validation", "load", "webhooks", "pagination"))
     payloads.check_payloads()
     sdk = _sdk_available()
     res = Results()
@@ -520,6 +522,9 @@ def main(argv: list[str] | None = None) -> int:
         if "async" in only:
             res.calls["async"] = asyncio.run(async_calls(server.url, s, sdk))
             print(f"async calls done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+        if "pagination" in only:
+            res.pagination = pagination.measure(s.smoke, server.url)
+            print(f"pagination done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     if "validation" in only:
         res.validation = validation(s)
     if "load" in only:
@@ -534,6 +539,9 @@ def main(argv: list[str] | None = None) -> int:
     if res.webhooks:  # its own block in RESULTS.md (bench.webhooks can rewrite it alone)
         section = webhooks.render(res.webhooks, s)
         print(section)
+    if res.pagination:  # its own block too (bench.pagination)
+        paging = pagination.render(res.pagination, s.smoke)
+        print(paging)
     if args.json:
         args.json.write_text(json.dumps(res.__dict__, indent=2), encoding="utf-8")
     output = args.output or (None if s.smoke or args.no_output or args.only else RESULTS)
@@ -541,6 +549,8 @@ def main(argv: list[str] | None = None) -> int:
         write_results(table, output)
         if res.webhooks:
             webhooks.write_block(section, output)
+        if res.pagination:
+            pagination.write_block(paging, output)
         print(f"wrote {output}", file=sys.stderr)
     print(f"total {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0

@@ -6,7 +6,8 @@ differences (a threaded stdlib server would). It binds 127.0.0.1 only.
 
 Routes (everything else is a 404 JSON body):
 
-* ``GET  /v1/customers/``            the 100-item page
+* ``GET  /v1/customers/``            the 100-item page; with ``page=N`` (1-40) page N of a
+  40-page listing of distinct customers (``bench.pagination``)
 * ``POST /v1/customers/``            201 + the single customer
 * ``GET  /v1/customers/{id}``        the single customer
 * ``GET  /v1/customers/{id}/state``  the customer state
@@ -21,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -44,19 +46,20 @@ def _response(status: str, body: Any) -> bytes:
 class _Routes:
     def __init__(self) -> None:
         self.page = _response("200 OK", payloads.customers_page())
+        self.pages = [_response("200 OK", page) for page in payloads.customers_pages()]
         self.customer = _response("200 OK", payloads.customer())
         self.created = _response("201 Created", payloads.customer())
         self.state = _response("200 OK", payloads.customer_state())
         self.missing = _response("404 Not Found", {"error": "ResourceNotFound", "detail": "Not found"})
 
     def pick(self, method: bytes, target: bytes) -> bytes:
-        path = target.split(b"?", 1)[0]
+        path, _, query = target.partition(b"?")
         if not path.startswith(_PREFIX):
             return self.missing
         rest = path[len(_PREFIX) :]
         if rest == b"":
             if method == b"GET":
-                return self.page
+                return self._listing(query)
             if method == b"POST":
                 return self.created
             return self.missing
@@ -65,6 +68,13 @@ class _Routes:
         if rest.endswith(b"/state"):
             return self.state
         return self.customer if b"/" not in rest else self.missing
+
+    def _listing(self, query: bytes) -> bytes:
+        for pair in query.split(b"&"):
+            name, _, value = pair.partition(b"=")
+            if name == b"page" and value.isdigit() and 1 <= int(value) <= len(self.pages):
+                return self.pages[int(value) - 1]
+        return self.page
 
 
 class _Http(asyncio.Protocol):
@@ -114,7 +124,8 @@ async def _serve(port: int) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    loop.add_reader(sys.stdin.fileno(), lambda: stop.set() if not sys.stdin.buffer.read1(1024) else None)
+    stdin = sys.stdin.fileno()
+    loop.add_reader(stdin, lambda: stop.set() if not os.read(stdin, 1024) else None)
     async with server:
         await stop.wait()
 

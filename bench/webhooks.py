@@ -17,6 +17,7 @@ dynclient accepts: the payload schemas are open).
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,9 +27,9 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import payloads
+from bench._blocks import write_marked
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-BEGIN, END = "<!-- webhooks:begin -->", "<!-- webhooks:end -->"
 SECRET = "polar_whs_bench-endpoint-secret"
 HEADING = "### 5. Webhooks: verify + parse + validate one delivery (µs per delivery)"
 CONTENDERS = ("dynclient", "dynclient (validate off)", "polar-sdk")
@@ -62,7 +63,7 @@ def _sdk() -> Callable[[bytes, dict[str, str], str], Any] | None:
         from polar.v2026_10.webhooks import validate_event
     except ImportError:
         return None
-    return validate_event  # type: ignore[no-any-return]
+    return validate_event
 
 
 def measure(settings: Any) -> dict[str, dict[str, Any]]:
@@ -79,15 +80,15 @@ def measure(settings: Any) -> dict[str, dict[str, Any]]:
         event = strict.parse(body, headers)
         assert event.known and event.payload == payload, label
         fns: dict[str, Callable[[], Any]] = {
-            "dynclient": lambda b=body, h=headers: strict.parse(b, h),
-            "dynclient (validate off)": lambda b=body, h=headers: off.parse(b, h),
+            "dynclient": functools.partial(strict.parse, body, headers),
+            "dynclient (validate off)": functools.partial(off.parse, body, headers),
         }
         row: dict[str, Any] = {"sdk_error": None if sdk else "polar-sdk is not installed"}
         if sdk is not None:
             try:
                 loaded = sdk(body, headers, SECRET)
                 assert loaded.type == payload["type"], label
-                fns["polar-sdk"] = lambda b=body, h=headers: sdk(b, h, SECRET)
+                fns["polar-sdk"] = functools.partial(sdk, body, headers, SECRET)
             except Exception as exc:
                 cause = exc.__cause__
                 row["sdk_error"] = f"{type(exc).__name__}: {exc}" + (
@@ -134,14 +135,7 @@ def render(figures: dict[str, dict[str, Any]], settings: Any = None) -> str:
 
 def write_block(section: str, path: Path = RESULTS) -> None:
     """Rewrite the webhooks block of RESULTS.md (appended the first time)."""
-    block = f"{BEGIN}\n{section}{END}"
-    text = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        path.write_text(head + block + tail, encoding="utf-8")
-    else:
-        path.write_text(text.rstrip("\n") + "\n\n## Webhooks\n\n" + block + "\n", encoding="utf-8")
+    write_marked(path, "webhooks", "Webhooks", section)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,9 +62,8 @@ from ._ir import (
 from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._spec import bundled_spec_path, load_spec
+from ._version import __version__ as __version__
 from ._webhooks import UnknownWebhookEvent, WebhookEvent, Webhooks
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",

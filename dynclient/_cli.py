@@ -78,25 +78,36 @@ TOKEN_ENV = "POLAR_ACCESS_TOKEN"
 WEBHOOK_SECRET_ENV = "POLAR_WEBHOOK_SECRET"
 BUNDLED = "@bundled"
 
-EPILOG = f"""\
-exit codes:
-  {EXIT_OK}  success
-  {EXIT_FAILED}  a requested check failed (spec diff --fail-on, spec check, stubs --check)
-  {EXIT_USAGE}  usage error (bad option, unknown operation or parameter, unparsable value)
-  {EXIT_SPEC}  the spec cannot be loaded or used (SpecError)
-  {EXIT_REQUEST}  the call's arguments do not match the spec; nothing was sent
-  {EXIT_API}  the API answered with an error status
-  {EXIT_RESPONSE}  the API's answer (or a webhook's payload) does not match the spec (or is over max_response_bytes)
-  {EXIT_TRANSPORT}  the request did not complete (connection, timeout, --deadline)
-  {EXIT_API_VERSION}  the API refused the API version sent (run `dynclient spec update`, or pass --api-version)
-  {EXIT_WEBHOOK}  the webhook cannot be trusted: signature, timestamp or body (webhook verify)
-
+#: what each exit code means (``dynclient --help`` lists them all; a command lists its own)
+EXIT_MEANINGS = {
+    EXIT_OK: "success",
+    EXIT_FAILED: "a requested check failed (spec diff --fail-on, spec check, stubs --check)",
+    EXIT_USAGE: "usage or environment error (bad option or value, unknown operation, missing optional package)",
+    EXIT_SPEC: "the spec cannot be loaded or used (SpecError)",
+    EXIT_REQUEST: "the call's arguments do not match the spec; nothing was sent",
+    EXIT_API: "the API answered with an error status",
+    EXIT_RESPONSE: "the API's answer (or a webhook's payload) does not match the spec (or is over max_response_bytes)",
+    EXIT_TRANSPORT: "the request did not complete (connection, timeout, --deadline)",
+    EXIT_API_VERSION: "the API refused the API version sent (run `dynclient spec update`, or pass --api-version)",
+    EXIT_WEBHOOK: "the webhook cannot be trusted: signature, timestamp or body (webhook verify)",
+}
+_TOKEN_NOTE = f"The access token is read from ${TOKEN_ENV}, or asked for with --prompt-token."
+_SECRET_NOTE = f"The webhook secret is read from ${WEBHOOK_SECRET_ENV}, or asked for with --prompt-secret."
+_WARNINGS_NOTE = """\
 Warnings (additive drift in an answer, an answer in another API version) go to stderr
-and leave the exit code as it is.
+and leave the exit code as it is."""
 
-The access token is read from ${TOKEN_ENV}, or asked for with --prompt-token.
-The webhook secret is read from ${WEBHOOK_SECRET_ENV}, or asked for with --prompt-secret.
-"""
+
+def _epilog(codes: Sequence[int], *notes: str) -> str:
+    """The exit codes ``codes`` (and ``notes``), for the end of a command's help."""
+    lines = ["exit codes:", *(f"  {code}  {EXIT_MEANINGS[code]}" for code in codes)]
+    return "\n".join(lines) + "".join(f"\n\n{note}" for note in notes) + "\n"
+
+
+EPILOG = _epilog(sorted(EXIT_MEANINGS), _WARNINGS_NOTE, f"{_TOKEN_NOTE}\n{_SECRET_NOTE}")
+_SPEC_CODES = (EXIT_OK, EXIT_USAGE, EXIT_SPEC)
+_CHECK_CODES = (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SPEC)
+_CALL_CODES = (EXIT_OK, EXIT_USAGE, EXIT_SPEC, EXIT_REQUEST, EXIT_API, EXIT_RESPONSE, EXIT_TRANSPORT, EXIT_API_VERSION)
 
 
 class UsageError(Exception):
@@ -277,16 +288,29 @@ def _cmd_call(args: argparse.Namespace) -> int:
     with client, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DynclientWarning)
         try:
-            result = client.call(op.name, **arguments)
+            raw = client.with_raw_response.call(op.name, **arguments)
         finally:
             _print_warnings(caught)
-    if isinstance(result, str):
-        sys.stdout.write(result)
+    result = raw.parsed
+    if result is None:  # stdout stays empty (a script can test it); what happened goes to stderr
+        print(f"dynclient: {op.name}: done, HTTP {raw.status_code}{_reason(raw.status_code)}", file=sys.stderr)
+    elif isinstance(result, str):
+        _out(result)
     elif args.output == "csv":
         sys.stdout.write(_as_csv(result))
-    elif result is not None:
+    else:
         _out(json.dumps(result, indent=2, ensure_ascii=False))
     return EXIT_OK
+
+
+def _reason(status: int) -> str:
+    """``No Content`` for 204 (empty for a status Python does not name)."""
+    import http
+
+    try:
+        return f" ({http.HTTPStatus(status).phrase})"
+    except ValueError:
+        return ""
 
 
 _WARNING_LABELS: tuple[tuple[type[Warning], str], ...] = (
@@ -315,17 +339,27 @@ def _stub_root() -> Path:
 def _cmd_stubs(args: argparse.Namespace) -> int:
     from ._stubs import render_stubs, write_stubs
 
+    if not args.out and not args.check:
+        raise UsageError(
+            "stubs: --out DIR is required: the directory to write dynclient/__init__.pyi and "
+            "dynclient/schemas.pyi into (e.g. --out typings, then point mypy or pyright at it; "
+            "--out . in a checkout re-renders the shipped stubs)"
+        )
     spec = _load(args)
     out = Path(args.out) if args.out else _stub_root()
     if args.check:
+        rendered = render_stubs(spec)
         stale = [
             rel
-            for rel, text in render_stubs(spec).items()
+            for rel, text in rendered.items()
             if not (out / rel).is_file() or (out / rel).read_text(encoding="utf-8") != text
         ]
         for rel in stale:
             print(f"dynclient: stale stub {out / rel}", file=sys.stderr)
-        return EXIT_FAILED if stale else EXIT_OK
+        if stale:
+            return EXIT_FAILED
+        _out(f"stubs up to date: {', '.join(str(out / rel) for rel in rendered)}")
+        return EXIT_OK
     for path in write_stubs(spec, out):
         _out(f"wrote {path}")
     return EXIT_OK
@@ -368,7 +402,10 @@ def _cmd_spec_check(args: argparse.Namespace) -> int:
     try:
         from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
     except ImportError:
-        raise SpecError("spec check needs openapi-spec-validator (pip install openapi-spec-validator)") from None
+        raise UsageError(
+            "spec check needs the openapi-spec-validator package, an optional dependency: "
+            "pip install 'dynclient[check]'"
+        ) from None
     version = str(document.data.get("openapi", ""))
     validator_cls = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
     problems = 0
@@ -523,7 +560,7 @@ def _webhook_parsers(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     hook = sub.add_parser(
         "webhook",
         help="verify or sign a webhook delivery (Standard Webhooks)",
-        epilog=EPILOG,
+        epilog=_epilog((EXIT_OK, EXIT_USAGE, EXIT_SPEC, EXIT_RESPONSE, EXIT_WEBHOOK), _SECRET_NOTE),
         formatter_class=fmt,
         description=_wrap(
             f"Verify and parse a webhook delivery against the spec's webhooks, or sign a payload for "
@@ -535,7 +572,7 @@ def _webhook_parsers(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     verify = hook_sub.add_parser(
         "verify",
         help="verify, parse and validate a delivery (body on stdin); print the event as JSON",
-        epilog=EPILOG,
+        epilog=_epilog((EXIT_OK, EXIT_USAGE, EXIT_SPEC, EXIT_RESPONSE, EXIT_WEBHOOK), _SECRET_NOTE),
         formatter_class=fmt,
         description=_wrap(
             "Read the raw body on stdin, check its signature and timestamp against the headers "
@@ -559,7 +596,7 @@ def _webhook_parsers(sub: Any, fmt: type[argparse.HelpFormatter]) -> None:
     sign = hook_sub.add_parser(
         "sign",
         help="sign a payload (stdin) for tests; print its headers and body as JSON",
-        epilog=EPILOG,
+        epilog=_epilog(_SPEC_CODES, _SECRET_NOTE),
         formatter_class=fmt,
         description=_wrap(
             "Read a payload on stdin and print {headers, body} as JSON: the Standard Webhooks headers a "
@@ -626,7 +663,7 @@ def build_parser() -> argparse.ArgumentParser:
     ops = sub.add_parser(
         "ops",
         help="list the operations (name, method, path, summary)",
-        epilog=EPILOG,
+        epilog=_epilog(_SPEC_CODES),
         formatter_class=fmt,
         description=_wrap("List the spec's operations."),
     )
@@ -637,7 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
     desc = sub.add_parser(
         "describe",
         help="show one operation: parameters, body, responses, scopes",
-        epilog=EPILOG,
+        epilog=_epilog(_SPEC_CODES),
         formatter_class=fmt,
         description=_wrap(
             "Describe one operation: its parameters (location, type, required, "
@@ -651,7 +688,7 @@ def build_parser() -> argparse.ArgumentParser:
     call = sub.add_parser(
         "call",
         help="call one operation and print its result",
-        epilog=EPILOG,
+        epilog=_epilog(_CALL_CODES, _WARNINGS_NOTE, _TOKEN_NOTE),
         formatter_class=fmt,
         description=_wrap(
             "Call one operation. The JSON result goes to stdout (text results such as CSV as they "
@@ -718,26 +755,41 @@ def build_parser() -> argparse.ArgumentParser:
     stubs = sub.add_parser(
         "stubs",
         help="render the typed stubs (.pyi) for a spec",
-        epilog=EPILOG,
+        epilog=_epilog(_CHECK_CODES),
         formatter_class=fmt,
-        description=_wrap("Render dynclient/__init__.pyi and dynclient/schemas.pyi for a spec."),
+        description=_wrap(
+            "Render dynclient/__init__.pyi and dynclient/schemas.pyi for a spec into --out DIR, "
+            "or check that the stubs there are current."
+        ),
     )
     _spec_options(stubs)
     stubs.add_argument(
-        "--out", metavar="DIR", help="directory that holds the dynclient package (default: where it is installed)"
+        "--out",
+        metavar="DIR",
+        help="write DIR/dynclient/__init__.pyi and DIR/dynclient/schemas.pyi (required, except with --check)",
     )
-    stubs.add_argument("--check", action="store_true", help="only check the stubs are current (exit 1 if not)")
+    stubs.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the stubs in --out (default: the installed package's) are current (exit 1 if not)",
+    )
     stubs.set_defaults(func=_cmd_stubs)
 
     spec = sub.add_parser(
         "spec",
         help="work with spec documents: extract, diff, update, check",
-        epilog=EPILOG,
+        epilog=_epilog(_CHECK_CODES),
         formatter_class=fmt,
         description=_wrap("Work with spec documents."),
     )
     spec_sub = spec.add_subparsers(dest="spec_command", required=True, metavar="SUBCOMMAND", parser_class=_Parser)
-    ex = spec_sub.add_parser("extract", help="cut a spec down to the operations with some tags")
+    ex = spec_sub.add_parser(
+        "extract",
+        help="cut a spec down to the operations with some tags",
+        epilog=_epilog(_SPEC_CODES),
+        formatter_class=fmt,
+        description=_wrap("Print SOURCE cut down to the operations with one of the tags (and the webhooks chosen)."),
+    )
     ex.add_argument("source", help="spec file (JSON or YAML)")
     ex.add_argument("--tag", action="append", required=True, help="tag to keep (repeatable)")
     _webhook_choice(ex)
@@ -746,7 +798,7 @@ def build_parser() -> argparse.ArgumentParser:
     df = spec_sub.add_parser(
         "diff",
         help="compare two specs; each change breaking or not",
-        epilog=EPILOG,
+        epilog=_epilog(_CHECK_CODES),
         formatter_class=fmt,
         description=_wrap(
             "Compare OLD and NEW as a client sees them: operations, parameters, request bodies, "
@@ -781,7 +833,7 @@ def build_parser() -> argparse.ArgumentParser:
     up = spec_sub.add_parser(
         "update",
         help="re-cut the bundled spec from a new source, show the diff, re-render the stubs",
-        epilog=EPILOG,
+        epilog=_epilog(_CHECK_CODES),
         formatter_class=fmt,
         description=_wrap(
             "Re-cut SOURCE to the tag(s), show the diff against the current bundled spec, write the "
@@ -811,11 +863,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ck = spec_sub.add_parser(
         "check",
-        help="full structural check with openapi-spec-validator",
-        epilog=EPILOG,
+        help="full structural check with openapi-spec-validator (pip install 'dynclient[check]')",
+        epilog=_epilog(_CHECK_CODES),
         formatter_class=fmt,
         description=_wrap(
-            "Check FILE against the OpenAPI schema (openapi-spec-validator), then load it as dynclient would."
+            "Check FILE against the OpenAPI schema (openapi-spec-validator, an optional dependency: "
+            "pip install 'dynclient[check]'), then load it as dynclient would."
         ),
     )
     ck.add_argument("file", metavar="FILE", help="spec file (JSON or YAML) or URL")
@@ -827,7 +880,7 @@ def build_parser() -> argparse.ArgumentParser:
     fake = sub.add_parser(
         "fake",
         help="a stateful fake of the API, built from the spec (for tests, curl, other languages)",
-        epilog=EPILOG,
+        epilog=_epilog(_SPEC_CODES),
         formatter_class=fmt,
         description=_wrap("A stateful fake of the spec's API (dynclient.testing.FakeAPI); see docs/testing.md."),
     )
@@ -835,7 +888,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = fake_sub.add_parser(
         "serve",
         help="serve the fake over HTTP on 127.0.0.1 until interrupted",
-        epilog=EPILOG,
+        epilog=_epilog(_SPEC_CODES),
         formatter_class=fmt,
         description=_wrap(
             "Serve the fake on http://127.0.0.1:PORT (the loopback interface only) until Ctrl-C or SIGTERM. "

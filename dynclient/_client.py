@@ -14,12 +14,11 @@ import functools
 import http.cookiejar
 import inspect
 import logging
-import math
 import os
 import re
+import textwrap
 import threading
 import time
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,7 +45,8 @@ from ._errors import (
     TransportError,
     redact_headers,
 )
-from ._ir import ApiSpec, Operation, Server
+from ._ir import ApiSpec, Operation, Operations, Server
+from ._logging import logger, warn_caller
 from ._names import CLIENT_ATTRIBUTES, MERGEABLE_GROUPS, check_member_names
 from ._operation import (
     VALIDATE_MODES,
@@ -58,13 +58,31 @@ from ._operation import (
     ValidateMode,
     runtime_for,
 )
+from ._options import (
+    KEEP,
+    OPTIONS_DOC,
+    UNSET,
+    VALIDATE_MODES_DOC,
+    WITH_OPTIONS_DOC,
+    check_deadline,
+    check_flag,
+    check_headers,
+    check_hooks,
+    check_max_bytes,
+    check_mode,
+    check_names,
+    check_retry,
+    check_text,
+    check_timeout,
+)
 from ._pagination import PageCursor
 from ._raw import AsyncRawClient, RawClient, RawResponse
 from ._retry import RetryPolicy, RetryState
-from ._secrets import ScrubFilter, clip, scrub, scrub_value, token_problem
 from ._secrets import Secret as _Secret
+from ._secrets import clip, scrub, scrub_value, token_problem
 from ._spec import SpecSource, load_spec
 from ._validation import Engine
+from ._version import __version__
 
 if TYPE_CHECKING:
     from ._webhooks import Webhooks, WebhookValidation
@@ -79,8 +97,6 @@ __all__ = [
     "OperationGroup",
 ]
 
-logger = logging.getLogger("dynclient")
-logger.addFilter(ScrubFilter())  # no log line of ours carries a token, whatever it quotes
 
 #: 30 s overall, 10 s to connect: finite, so a silent server can never hang a call.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -96,24 +112,14 @@ DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 BeforeRequest = Callable[[str, httpx.Request], Any]
 AfterResponse = Callable[[str, httpx.Request, httpx.Response], Any]
 
-_USER_AGENT = "dynclient/0.1"
+_USER_AGENT = f"dynclient/{__version__}"
 _BEARER_TYPES = frozenset({"oauth2", "openIdConnect"})
 _DATED_VERSION = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
-#: RFC 9110 field names (tokens) and the values dynclient sends: visible ASCII, space, tab
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*\Z")
 #: an async call waiting to retry checks this often whether its client was closed
 _SLEEP_SLICE = 0.1
+_ENGINES = ("auto", "python", "rs")
 _Self = TypeVar("_Self", bound="_ClientBase")
 _E = TypeVar("_E", bound=BaseException)
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-_UNSET: Any = _Unset()
 
 
 class OperationGroup:
@@ -124,7 +130,8 @@ class OperationGroup:
 
     def __repr__(self) -> str:
         names = sorted(k for k in vars(self) if not k.startswith("_"))
-        return f"<operation group {'.'.join(self._path)}: {', '.join(names)}>"
+        shown = ", ".join(clip(n, 40) for n in names[:6]) + (f", ... ({len(names) - 6} more)" if len(names) > 6 else "")
+        return f"<operation group {clip('.'.join(self._path), 60)}: {shown}>"
 
 
 class _MethodGroup(OperationGroup):
@@ -143,6 +150,8 @@ class _MethodGroup(OperationGroup):
 def _pick_server(servers: Sequence[Server], server: str | int | None) -> Server:
     if server is None:
         return servers[0]
+    if isinstance(server, bool) or not isinstance(server, str | int):
+        raise ConfigurationError(f"server must be a server's id, description or index, not {type(server).__name__}")
     if isinstance(server, int):
         try:
             return servers[server]
@@ -153,48 +162,6 @@ def _pick_server(servers: Sequence[Server], server: str | int | None) -> Server:
             return s
     known = ", ".join(s.id or s.description or s.url for s in servers)
     raise ConfigurationError(f"unknown server {server!r}; the spec declares: {known}")
-
-
-#: Headers that carry credentials: only ``access_token`` sets them (see ``_check_headers``).
-_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
-
-
-def _check_headers(headers: Mapping[str, Any], what: str) -> None:
-    """Refuse, at construction, a header the HTTP library would refuse on every attempt (or
-    worse, pass on to a custom transport): CR, LF, NUL or any other control character,
-    non-ASCII text, a name that is not a token. The message never shows a value."""
-    for name, value in headers.items():
-        if not isinstance(name, str) or not _HEADER_NAME.match(name):
-            shown = repr(name)[:60] if isinstance(name, str) else type(name).__name__
-            raise ConfigurationError(f"{what}: {shown} is not a valid header name")
-        if name.lower() in _CREDENTIAL_HEADERS:
-            # a credential here would escape the token's checks and scrubbing (and be silently
-            # overridden by access_token); it has one way in
-            raise ConfigurationError(
-                f"{what}: {name!r} cannot be set here; pass the token as access_token= (or ${DEFAULT_TOKEN_ENV}), "
-                "which checks it, sends it only to the base URL and keeps it out of every message and log"
-            )
-        if not isinstance(value, str):
-            raise ConfigurationError(f"{what}: the value of header {name!r} must be a str, not {type(value).__name__}")
-        if not _HEADER_VALUE.match(value):
-            raise ConfigurationError(
-                f"{what}: the value of header {name!r} contains a control character (CR, LF, NUL, ...) "
-                "or non-ASCII text; refused before sending"
-            )
-
-
-def _check_deadline(deadline: Any) -> float | None:
-    if deadline is None:
-        return None
-    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or not 0 < deadline < math.inf:
-        raise ConfigurationError("deadline must be a positive number of seconds, or None")
-    return float(deadline)
-
-
-def _check_max_bytes(limit: Any) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ConfigurationError("max_response_bytes must be a positive integer")
-    return limit
 
 
 def _origin_of(base_url: str) -> tuple[str, str, int | None]:
@@ -224,8 +191,8 @@ class _ClientBase:
     """State and logic shared by the sync and async clients."""
 
     _http: Any
-    #: the httpx client class calls are sent with (its name is also the dynclient class's)
-    _HTTP_CLIENT: type[httpx.Client] | type[httpx.AsyncClient]
+    #: the httpx client class this kind of client sends with
+    _http_type: type[httpx.Client] | type[httpx.AsyncClient]
 
     def __init__(
         self,
@@ -237,60 +204,45 @@ class _ClientBase:
         base_url: str | None = None,
         server: str | int | None = None,
         access_token: str | None = None,
-        timeout: float | httpx.Timeout | None = _UNSET,
+        token_env: str = DEFAULT_TOKEN_ENV,
+        timeout: float | httpx.Timeout | None = UNSET,
+        deadline: float | None = None,
         validate_responses: ValidateMode = "compatible",
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         api_version: bool | str = "spec",
         version_header: str = DEFAULT_VERSION_HEADER,
-        token_env: str = DEFAULT_TOKEN_ENV,
         before_request: Sequence[BeforeRequest] = (),
         after_response: Sequence[AfterResponse] = (),
         log_bodies: bool = False,
         engine: Engine = "auto",
-        deadline: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        """A client for every operation of ``spec``. Every option is keyword-only:
-
-        - ``spec``: ``None`` (the bundled spec), a path (JSON or YAML), an ``http(s)://`` URL
-          (fetched because you passed it), a parsed dict, or an ``ApiSpec`` (``load_spec``);
-          ``tags``/``operations`` keep only the operations with those tags / names.
-        - ``http_client``: an ``httpx.Client`` (``httpx.AsyncClient`` for ``AsyncClient``)
-          used as it is (base URL, auth and headers are applied per request); not closed by
-          ``close()``. Default: one made and owned by the client.
-        - ``server``: a server of the spec by id, description or index (default: the first);
-          ``base_url`` overrides it.
-        - ``access_token``: the bearer token; default: the ``token_env`` environment variable
-          (``POLAR_ACCESS_TOKEN``).
-        - ``timeout``: per-phase httpx timeout (default ``httpx.Timeout(30.0, connect=10.0)``);
-          ``deadline``: the overall bound of one call, retries included (default: none).
-        - ``validate_responses``: ``"compatible"`` (default: additive drift warned about once,
-          violations raised), ``"strict"``, ``"warn"`` or ``"off"``.
-        - ``retry``: a ``RetryPolicy`` (default: 3 attempts for idempotent methods on
-          connection errors, 429, 502, 503, 504; ``Retry-After`` honoured).
-        - ``headers``: extra headers sent with every request.
-        - ``api_version``: ``"spec"`` (default: the spec's dated ``info.version``), ``True``
-          (insist on it), ``False`` (none) or a version string, sent in ``version_header``.
-        - ``before_request`` / ``after_response``: hooks ``(operation, request)`` /
-          ``(operation, request, response)``; ``log_bodies``: log request and response bodies.
-        - ``engine``: the JSON Schema engine, ``"auto"`` (jsonschema-rs verdicts) or ``"python"``.
-        - ``max_response_bytes``: the largest (decoded) response body read.
-        """
-        if http_client is not None and not isinstance(http_client, self._HTTP_CLIENT):
-            kind = self._HTTP_CLIENT.__name__
-            raise ConfigurationError(f"{kind} needs an httpx.{kind}, not {type(http_client).__name__}")
-        _check_mode(validate_responses)
-        self.operations: ApiSpec = load_spec(spec, tags=tags, operations=operations)
-        self._runtime: SpecRuntime = runtime_for(self.operations, engine)
+        if http_client is not None and not isinstance(http_client, self._http_type):
+            wanted = f"httpx.{self._http_type.__name__}"
+            raise ConfigurationError(f"{type(self).__name__} needs an {wanted}, not {type(http_client).__name__}")
+        if spec is not None and not isinstance(spec, str | os.PathLike | Mapping | ApiSpec):
+            raise ConfigurationError(
+                f"spec must be a path, an http(s) URL, a parsed document or an ApiSpec, not {type(spec).__name__}"
+            )
+        check_mode(validate_responses, VALIDATE_MODES)
+        if engine not in _ENGINES:
+            raise ConfigurationError(f"engine must be one of {', '.join(map(repr, _ENGINES))}")
+        #: the loaded spec: metadata, servers, operations, webhooks and the document
+        self.spec: ApiSpec = load_spec(
+            spec, tags=check_names(tags, "tags"), operations=check_names(operations, "operations")
+        )
+        #: every operation by name, read-only (``client.operations["pets_get"]``)
+        self.operations: Operations = self.spec.by_name
+        self._runtime: SpecRuntime = runtime_for(self.spec, engine)
         self.errors: ErrorClasses = self._runtime.errors
-        self.server: Server = _pick_server(self.operations.servers, server)
-        self.base_url: str = (base_url or self.server.url).rstrip("/")
+        self.server: Server = _pick_server(self.spec.servers, server)
+        self.base_url: str = (check_text(base_url, "base_url", optional=True) or self.server.url).rstrip("/")
         self._origin = _origin_of(self.base_url)
-        self._token = _token_secret(access_token, token_env)
-        self._timeout: Any = _UNSET if timeout is _UNSET else timeout
+        self._token = _token_secret(access_token, check_text(token_env, "token_env"))
+        self._timeout: Any = check_timeout(timeout)
         self.validate_responses: ValidateMode = validate_responses
-        self.retry: RetryPolicy = retry if retry is not None else RetryPolicy()
+        self.retry: RetryPolicy = check_retry(retry)
         #: only the codings _body decodes with a bound on the output
         self._headers: dict[str, str] = {
             "User-Agent": _USER_AGENT,
@@ -298,49 +250,49 @@ class _ClientBase:
             "Accept-Encoding": ACCEPT_ENCODING,
         }
         #: the header that carries the API version (and the server's echo of it)
-        self.version_header: str = version_header
-        version = _version_to_send(api_version, self.operations.version)
+        self.version_header: str = check_text(version_header, "version_header")
+        version = _version_to_send(api_version, self.spec.version)
         if version is not None:
             self._headers[version_header] = version
-        self._headers.update(headers or {})
-        _check_headers(self._headers, "headers, api_version or version_header")
+        self._headers.update(check_headers(headers, "headers"))
+        check_headers(self._headers, "headers, api_version or version_header")
         self._drift = DriftLedger()  # what this client (and its with_options clones) reported
         self._set_contract()
         #: the overall bound of one call (connect, send, receive and retries), or None
-        self.deadline: float | None = _check_deadline(deadline)
+        self.deadline: float | None = check_deadline(deadline)
         #: the largest response body (decoded) a call reads
-        self.max_response_bytes: int = _check_max_bytes(max_response_bytes)
+        self.max_response_bytes: int = check_max_bytes(max_response_bytes)
         # set when this client closes; a with_options() clone also watches its parents'
         self._closed_by: tuple[threading.Event, ...] = (threading.Event(),)
         self._raw_facade: Any = None
-        self._before = tuple(before_request)
-        self._after = tuple(after_response)
-        self._log_bodies = log_bodies
+        self._before = check_hooks(before_request, "before_request")
+        self._after = check_hooks(after_response, "after_response")
+        self._log_bodies = check_flag(log_bodies, "log_bodies")
         self._owns_http = True
         # the headers an owned pool already sends by default (see _request); None: send them each time
         self._baked: dict[str, str] | None = None
         self._attach_groups()
-        self._use_http(http_client, self._HTTP_CLIENT)
+        self._use_http(http_client, self._http_type)
 
     # -- public, shared -----------------------------------------------------------------
     @property
     def spec_version(self) -> str:
         """The spec's ``info.version``."""
-        return self.operations.version
+        return self.spec.version
 
     @property
     def fingerprint(self) -> str:
         """sha256 of the canonical spec document."""
-        return self.operations.fingerprint
+        return self.spec.fingerprint
 
     def with_options(
         self: _Self,
         *,
         retry: RetryPolicy | None = None,
-        timeout: float | httpx.Timeout | None = _UNSET,
+        timeout: float | httpx.Timeout | None = KEEP,
         validate_responses: ValidateMode | None = None,
         headers: Mapping[str, str] | None = None,
-        deadline: float | None = _UNSET,
+        deadline: float | None = KEEP,
         max_response_bytes: int | None = None,
     ) -> _Self:
         """A client sharing this one's connection pool, with some options changed.
@@ -352,20 +304,19 @@ class _ClientBase:
         clone._owns_http = False
         clone._closed_by = (*self._closed_by, threading.Event())
         clone._raw_facade = None
-        if deadline is not _UNSET:
-            clone.deadline = _check_deadline(deadline)
+        if deadline is not KEEP:
+            clone.deadline = check_deadline(deadline)
         if max_response_bytes is not None:
-            clone.max_response_bytes = _check_max_bytes(max_response_bytes)
+            clone.max_response_bytes = check_max_bytes(max_response_bytes)
         if retry is not None:
-            clone.retry = retry
-        if timeout is not _UNSET:
-            clone._timeout = timeout
+            clone.retry = check_retry(retry)
+        if timeout is not KEEP:
+            clone._timeout = check_timeout(timeout)
         if validate_responses is not None:
-            _check_mode(validate_responses)
+            check_mode(validate_responses, VALIDATE_MODES)
             clone.validate_responses = validate_responses
         if headers:
-            _check_headers(headers, "with_options(headers=)")
-            clone._headers = {**self._headers, **headers}
+            clone._headers = {**self._headers, **check_headers(headers, "with_options(headers=)")}
             clone._set_contract()
         clone._attach_groups()
         return clone
@@ -393,10 +344,11 @@ class _ClientBase:
         return any(event.is_set() for event in self._closed_by)
 
     def __repr__(self) -> str:
+        closed = ", closed" if self.closed else ""
         return (
-            f"{type(self).__name__}(spec={self.operations.title!r} {self.operations.version!r}, "
-            f"base_url={self.base_url!r}, operations={len(self.operations)}, "
-            f"token={'set' if self._token else 'unset'})"
+            f"<{type(self).__name__} {clip(self.spec.title, 60)!r} {clip(self.spec.version, 32)}: "
+            f"{len(self.operations)} operations at {clip(self.base_url, 80)}, "
+            f"token {'set' if self._token else 'unset'}{closed}>"
         )
 
     def _set_contract(self) -> None:
@@ -405,7 +357,7 @@ class _ClientBase:
         sent = next((v for k, v in self._headers.items() if k.lower() == wanted), None)
         #: the API version sent with every request (None: none)
         self.api_version: str | None = sent
-        self._contract = Contract(sent, self.version_header, self.operations.version, self._drift)
+        self._contract = Contract(sent, self.version_header, self.spec.version, self._drift)
 
     def _use_http(self, http_client: Any, factory: Callable[..., Any]) -> None:
         """Adopt the caller's httpx client as-is, or make (and own) one with our defaults."""
@@ -413,7 +365,7 @@ class _ClientBase:
             self._http = http_client
             self._owns_http = False
         else:
-            timeout = DEFAULT_TIMEOUT if self._timeout is _UNSET else self._timeout
+            timeout = DEFAULT_TIMEOUT if self._timeout is UNSET else self._timeout
             # no cookie jar: the API authenticates with the token, and a server's Set-Cookie
             # would otherwise be stored and sent back on every later request (a non-ASCII one
             # broke each of them with a raw UnicodeEncodeError)
@@ -445,7 +397,7 @@ class _ClientBase:
         if operation not in self.operations:
             import difflib
 
-            hint = difflib.get_close_matches(operation, self.operations.names, n=1)
+            hint = difflib.get_close_matches(operation, self.spec.names, n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             raise ConfigurationError(f"unknown operation {operation!r}{suggestion}")
         return self._runtime.prepared(operation)
@@ -453,7 +405,7 @@ class _ClientBase:
     def _auth_headers(self, op: Operation) -> dict[str, str]:
         if self._token is None or not op.security:
             return {}
-        schemes = {s.name: s for s in self.operations.security_schemes}
+        schemes = {s.name: s for s in self.spec.security_schemes}
         for requirement in op.security:
             for name, _scopes in requirement.schemes:
                 scheme = schemes.get(name)
@@ -477,7 +429,7 @@ class _ClientBase:
         else:
             headers = {**self._headers, **parts.headers, **auth}
         kwargs: dict[str, Any] = {}
-        if self._timeout is not _UNSET:
+        if self._timeout is not UNSET:
             kwargs["timeout"] = self._timeout
         try:
             request: httpx.Request = self._http.build_request(
@@ -511,25 +463,26 @@ class _ClientBase:
         return scrub(text)
 
     def _log_request(self, op: str, request: httpx.Request, attempt: int) -> None:
+        """One DEBUG record per attempt sent (its body too, with ``log_bodies``)."""
         if logger.isEnabledFor(logging.DEBUG):
             headers = {k: self._scrub(v) for k, v in redact_headers(request.headers).items()}
+            body = _logged_body(request.content) if self._log_bodies and request.content else None
             logger.debug(
-                "request %s %s (operation=%s attempt=%d headers=%s)",
+                "request %s %s (operation=%s attempt=%d headers=%s)%s",
                 request.method,
                 request.url,
                 op,
                 attempt,
                 headers,
+                "" if body is None else f" body: {body}",
             )
-            if self._log_bodies and request.content:
-                logger.debug("request body %s: %s", op, _logged_body(request.content))
 
     def _on_exchange_error(self, op: str, request: httpx.Request, state: RetryState, exc: Exception) -> float:
         """Seconds to wait before retrying, or raise the error the caller sees (always ours)."""
         if self.closed or getattr(self._http, "is_closed", False):
             raise self._closed_error(op) from exc
         if state.expired() or isinstance(exc, _DeadlinePassed):
-            logger.warning(
+            logger.info(  # raised: below WARNING (the exception is how the caller learns of it)
                 "deadline of %gs passed %s %s (operation=%s attempt=%d)",
                 state.deadline,
                 request.method,
@@ -542,8 +495,7 @@ class _ClientBase:
             ) from (None if isinstance(exc, _DeadlinePassed) else exc)  # an httpx timeout is worth keeping
         attempt = state.attempt
         wait = state.after_error(exc) if isinstance(exc, httpx.RequestError) else None
-        logger.log(
-            logging.WARNING if wait is None else logging.INFO,
+        logger.info(  # retried, or raised: below WARNING either way
             "transport error %s %s: %s (operation=%s attempt=%d%s)",
             request.method,
             request.url,
@@ -571,7 +523,7 @@ class _ClientBase:
         return left
 
     def _too_large(self, op: str, response: httpx.Response, state: RetryState) -> ResponseTooLargeError:
-        logger.warning(
+        logger.info(  # raised: below WARNING
             "response %s %s -> %d larger than max_response_bytes=%d; reading stopped (operation=%s)",
             response.request.method,
             response.request.url,
@@ -602,23 +554,26 @@ class _ClientBase:
     def _on_response(
         self, op: str, request: httpx.Request, response: httpx.Response, state: RetryState, started: float
     ) -> float | None:
-        """Log the response; seconds to wait before retrying it, or None to keep it."""
+        """Log the response (one record: DEBUG, INFO when it is retried; its body too, with
+        ``log_bodies``); seconds to wait before retrying it, or None to keep it."""
         elapsed_ms = (time.perf_counter() - started) * 1000
         attempt = state.attempt
         wait = state.after_response(response)
-        logger.log(
-            logging.DEBUG if wait is None else logging.INFO,
-            "response %s %s -> %d in %.1f ms (operation=%s attempt=%d%s)",
-            request.method,
-            request.url,
-            response.status_code,
-            elapsed_ms,
-            op,
-            attempt,
-            f" retry in {wait:.2f}s" if wait is not None else "",
-        )
-        if self._log_bodies and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("response body %s: %s", op, _logged_body(response.content))
+        level = logging.DEBUG if wait is None else logging.INFO
+        if logger.isEnabledFor(level):
+            with_body = self._log_bodies and logger.isEnabledFor(logging.DEBUG)
+            logger.log(
+                level,
+                "response %s %s -> %d in %.1f ms (operation=%s attempt=%d%s)%s",
+                request.method,
+                request.url,
+                response.status_code,
+                elapsed_ms,
+                op,
+                attempt,
+                f" retry in {wait:.2f}s" if wait is not None else "",
+                f" body: {_logged_body(response.content)}" if with_body else "",
+            )
         return wait
 
     def _finish(self, prep: PreparedOperation, response: httpx.Response, attempts: int) -> Any:
@@ -636,13 +591,20 @@ class _ClientBase:
             for error, more in zip(problem.errors, problem.more, strict=True):
                 message = self._scrub(drift_message(problem.operation, error, contract.spec_version, more))
                 logger.info("%s", message)
-                warnings.warn(message, ResponseDriftWarning, stacklevel=4)
+                warn_caller(message, ResponseDriftWarning)
         elif problem is not None:
             problem = self._scrubbed(problem)
             if self.validate_responses in ("strict", "compatible"):
                 raise problem
-            logger.warning("%s", problem)
-            warnings.warn(str(problem), ResponseValidationWarning, stacklevel=4)
+            # warned: the report is the warning; the log gets one line (below WARNING)
+            logger.info(
+                "%s: response HTTP %d does not match the spec (%d problem(s)); returned with a "
+                "ResponseValidationWarning (validate_responses='warn')",
+                problem.operation,
+                problem.status_code,
+                len(problem.errors),
+            )
+            warn_caller(str(problem), ResponseValidationWarning)
         return value
 
     def _version_mismatch(self, operation: str, echo: str, contract: Contract) -> None:
@@ -653,7 +615,7 @@ class _ClientBase:
             "update the spec (`dynclient spec update`) (reported once per client)"
         )
         logger.info("%s", message)
-        warnings.warn(message, ApiVersionWarning, stacklevel=5)
+        warn_caller(message, ApiVersionWarning)
 
     def _scrubbed(self, exc: _E) -> _E:
         """``exc`` with every token removed from its message and kept values (a server may echo
@@ -683,10 +645,10 @@ class _ClientBase:
             members = client_member_names() | own | set(dir(type(self)))
         else:
             members = set(dir(type(root)))
-        check_member_names(self.operations, members, MERGEABLE_GROUPS if root is self else frozenset())
+        check_member_names(self.spec, members, MERGEABLE_GROUPS if root is self else frozenset())
         made: dict[tuple[str, ...], OperationGroup] = {}
         top: set[str] = set()
-        for op in self.operations:
+        for op in self.spec:
             target: Any = root
             top.add(op.group[0] if op.group else op.method_name)
             for i, segment in enumerate(op.group):
@@ -706,11 +668,6 @@ class _ClientBase:
             setattr(target, op.method_name, method)
         if root is self:
             self._spec_members = frozenset(top)
-
-
-def _check_mode(mode: object) -> None:
-    if mode not in VALIDATE_MODES:
-        raise ConfigurationError(f"validate_responses must be one of {', '.join(map(repr, VALIDATE_MODES))}")
 
 
 def _version_to_send(api_version: object, spec_version: str) -> str | None:
@@ -777,6 +734,24 @@ def _logged_body(content: bytes) -> str:
     return clip(window.decode("utf-8", "replace"), LOGGED_BODY_LIMIT)
 
 
+def _client_doc(summary: str, http_type: str, hooks: str) -> str:
+    """The docstring of a client class: what it is, how to call it, every option."""
+    options = OPTIONS_DOC.format(
+        http_type=http_type,
+        token_env=DEFAULT_TOKEN_ENV,
+        version_header=DEFAULT_VERSION_HEADER,
+        modes=VALIDATE_MODES_DOC,
+        hooks=hooks,
+        max_mib=DEFAULT_MAX_RESPONSE_BYTES // 2**20,
+    )
+    return (
+        f"{summary}\n\n"
+        '``client.call("pets_list", limit=10)`` and ``client.pets.list(limit=10)`` are the same call\n'
+        "(the operation names and groups come from the spec); ``client.operations`` maps every\n"
+        "operation's name to its description; ``invoke()`` is the untyped escape hatch.\n" + options
+    )
+
+
 def _reject_awaitable(result: Any, hook: Any) -> None:
     if inspect.isawaitable(result):
         close = getattr(result, "close", None)
@@ -786,13 +761,13 @@ def _reject_awaitable(result: Any, hook: Any) -> None:
 
 
 class Client(_ClientBase):
-    """A synchronous client for every operation of a spec.
+    __doc__ = _client_doc(
+        "A synchronous client for every operation of a spec.",
+        "httpx.Client",
+        "sync functions",
+    )
 
-    ``client.call("pets_list", limit=10)`` and ``client.pets.list(limit=10)``
-    are the same call. Its options: ``help(dynclient.Client.__init__)``.
-    """
-
-    _HTTP_CLIENT = httpx.Client
+    _http_type = httpx.Client
 
     def _use_http(self, http_client: Any, factory: Callable[..., Any]) -> None:
         super()._use_http(http_client, factory)
@@ -898,18 +873,28 @@ class Client(_ClientBase):
         return self.call(operation, **arguments)
 
     def pages(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> Iterator[Any]:
-        """Each page of a paginated operation, from ``page`` (default 1) to the last."""
-        cursor = self._cursor(operation, arguments, max_pages)
+        """Each page of a paginated operation, from ``page`` (default 1) to the last.
+
+        An operation that is not paginated (or a bad ``page``/``max_pages``) raises
+        ``ConfigurationError`` here, at the call, not at the first iteration."""
+        return self._pages(self._cursor(operation, arguments, max_pages))
+
+    def paginate(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> Iterator[Any]:
+        """Every item of a paginated operation, across pages, in order.
+
+        An operation that is not paginated (or a bad ``page``/``max_pages``) raises
+        ``ConfigurationError`` here, at the call, not at the first iteration."""
+        return self._items(self._cursor(operation, arguments, max_pages))
+
+    def _pages(self, cursor: PageCursor) -> Iterator[Any]:
         while not cursor.done:
-            result = self.call(operation, **cursor.arguments())
+            result = self.call(cursor.operation, **cursor.arguments())
             cursor.advance(result)
             yield result
 
-    def paginate(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> Iterator[Any]:
-        """Every item of a paginated operation, across pages, in order."""
-        cursor = self._cursor(operation, arguments, max_pages)
+    def _items(self, cursor: PageCursor) -> Iterator[Any]:
         while not cursor.done:
-            yield from cursor.advance(self.call(operation, **cursor.arguments()))
+            yield from cursor.advance(self.call(cursor.operation, **cursor.arguments()))
 
     def close(self) -> None:
         """Close the client: later calls, and calls in flight, raise ``ClientClosedError``.
@@ -929,10 +914,13 @@ class Client(_ClientBase):
 
 
 class AsyncClient(_ClientBase):
-    """The asynchronous twin of ``Client``: same surface, ``await`` on each call. Its options:
-    ``help(dynclient.AsyncClient.__init__)``."""
+    __doc__ = _client_doc(
+        "The asynchronous twin of ``Client``: the same surface, ``await`` on each call.",
+        "httpx.AsyncClient",
+        "sync or async functions",
+    )
 
-    _HTTP_CLIENT = httpx.AsyncClient
+    _http_type = httpx.AsyncClient
 
     def _make_method(self, op: Operation) -> Callable[..., Any]:
         name = op.name
@@ -1031,21 +1019,29 @@ class AsyncClient(_ClientBase):
         """Untyped escape hatch: ``call()`` for operation names known only at run time."""
         return await self.call(operation, **arguments)
 
-    async def pages(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> AsyncIterator[Any]:
-        """Each page of a paginated operation (``async for``)."""
-        cursor = self._cursor(operation, arguments, max_pages)
+    def pages(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> AsyncIterator[Any]:
+        """Each page of a paginated operation (``async for``).
+
+        An operation that is not paginated (or a bad ``page``/``max_pages``) raises
+        ``ConfigurationError`` here, at the call, not at the first iteration."""
+        return self._pages(self._cursor(operation, arguments, max_pages))
+
+    def paginate(self, operation: str, /, *, max_pages: int | None = None, **arguments: Any) -> AsyncIterator[Any]:
+        """Every item of a paginated operation (``async for``).
+
+        An operation that is not paginated (or a bad ``page``/``max_pages``) raises
+        ``ConfigurationError`` here, at the call, not at the first iteration."""
+        return self._items(self._cursor(operation, arguments, max_pages))
+
+    async def _pages(self, cursor: PageCursor) -> AsyncIterator[Any]:
         while not cursor.done:
-            result = await self.call(operation, **cursor.arguments())
+            result = await self.call(cursor.operation, **cursor.arguments())
             cursor.advance(result)
             yield result
 
-    async def paginate(
-        self, operation: str, /, *, max_pages: int | None = None, **arguments: Any
-    ) -> AsyncIterator[Any]:
-        """Every item of a paginated operation (``async for``)."""
-        cursor = self._cursor(operation, arguments, max_pages)
+    async def _items(self, cursor: PageCursor) -> AsyncIterator[Any]:
         while not cursor.done:
-            for item in cursor.advance(await self.call(operation, **cursor.arguments())):
+            for item in cursor.advance(await self.call(cursor.operation, **cursor.arguments())):
                 yield item
 
     async def aclose(self) -> None:
@@ -1068,6 +1064,11 @@ class AsyncClient(_ClientBase):
 async def _maybe_await(result: Any) -> None:
     if inspect.isawaitable(result):
         await result
+
+
+_ClientBase.with_options.__doc__ = (_ClientBase.with_options.__doc__ or "") + textwrap.indent(
+    WITH_OPTIONS_DOC.format(modes=VALIDATE_MODES_DOC), "        "
+)
 
 
 @functools.cache

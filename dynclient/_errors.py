@@ -48,6 +48,7 @@ from typing import Any
 
 import httpx
 
+from ._retry_after import retry_after_seconds
 from ._secrets import clip
 
 __all__ = [
@@ -412,8 +413,6 @@ class RateLimitError(APIError):
 
     @property
     def retry_after(self) -> float | None:
-        from ._retry import retry_after_seconds
-
         return retry_after_seconds(self.headers.get("retry-after"))
 
 

@@ -5,11 +5,17 @@ so they can never disagree on a name, a parameter or a response.
 
 Schemas stay JSON (``Mapping``) and are addressed by their JSON pointer in the
 document, which is how validators are compiled and cached.
+
+Every IR object is hashable, by its JSON pointer in the document (with its name or
+status where a pointer alone could be shared by hand-built objects): consistent with the
+value equality dataclasses give, and cheap, since the schemas an object holds are never
+hashed. ``ApiSpec`` compares and hashes by identity. Reprs are one short line each
+(``<Operation pets_get GET /v1/pets/{id}>``); the schemas stay out of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, Literal
@@ -18,6 +24,7 @@ __all__ = [
     "NO_DEFAULT",
     "ApiSpec",
     "Operation",
+    "Operations",
     "Pagination",
     "Parameter",
     "ParameterLocation",
@@ -46,6 +53,14 @@ class _NoDefault:
 #: Marks a parameter whose schema declares no default.
 NO_DEFAULT: Final = _NoDefault()
 
+#: The longest text a repr shows of one name, path or pointer (reprs stay one short line).
+REPR_PART_LIMIT = 72
+
+
+def _part(text: str, limit: int = REPR_PART_LIMIT) -> str:
+    """``text`` for a repr: at most ``limit`` characters, a cut marked with ``...``."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 @dataclass(frozen=True)
 class SchemaRef:
@@ -65,6 +80,14 @@ class SchemaRef:
         title = self.resolved.get("title")
         return title if isinstance(title, str) else self.name
 
+    def __hash__(self) -> int:
+        return hash((SchemaRef, self.pointer))
+
+    def __repr__(self) -> str:
+        if self.name is None:
+            return f"<SchemaRef {_part(self.pointer, 100)}>"
+        return f"<SchemaRef {_part(self.name, 40)} {_part(self.pointer, 60)}>"
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -81,6 +104,12 @@ class Parameter:
     #: OpenAPI ``allowEmptyValue``: only then may a query parameter be sent empty (``?name=``)
     allow_empty_value: bool = False
 
+    def __hash__(self) -> int:
+        return hash((Parameter, self.pointer, self.location, self.name))
+
+    def __repr__(self) -> str:
+        return f"<Parameter {self.location} {_part(self.name)}{' required' if self.required else ''}>"
+
 
 @dataclass(frozen=True)
 class RequestBody:
@@ -89,6 +118,14 @@ class RequestBody:
     required: bool
     description: str = ""
     pointer: str = ""
+
+    def __hash__(self) -> int:
+        return hash((RequestBody, self.pointer, self.media_type))
+
+    def __repr__(self) -> str:
+        title = self.schema.title if self.schema is not None else None
+        what = f" {_part(title)}" if title else ""
+        return f"<RequestBody {_part(self.media_type)}{what}{' required' if self.required else ''}>"
 
 
 @dataclass(frozen=True)
@@ -109,6 +146,15 @@ class Response:
     def is_error(self) -> bool:
         return self.status[:1] in ("4", "5")
 
+    def __hash__(self) -> int:
+        return hash((Response, self.pointer, self.status))
+
+    def __repr__(self) -> str:
+        parts = [_part(self.status), _part(self.media_type or "no content")]
+        if self.schema_title:
+            parts.append(_part(self.schema_title))
+        return f"<Response {' '.join(parts)}>"
+
 
 @dataclass(frozen=True)
 class SecurityRequirement:
@@ -119,6 +165,12 @@ class SecurityRequirement:
     @property
     def scopes(self) -> tuple[str, ...]:
         return tuple(s for _, scopes in self.schemes for s in scopes)
+
+    def __repr__(self) -> str:
+        names = ", ".join(_part(name, 32) for name, _ in self.schemes[:4]) + (", ..." if len(self.schemes) > 4 else "")
+        scopes = self.scopes
+        shown = " ".join(_part(s, 32) for s in scopes[:4]) + (f" (+{len(scopes) - 4})" if len(scopes) > 4 else "")
+        return f"<SecurityRequirement {names or '(none)'}{': ' + shown if shown else ''}>"
 
 
 @dataclass(frozen=True)
@@ -131,6 +183,10 @@ class SecurityScheme:
     parameter_name: str | None = None  # for apiKey
     description: str = ""
 
+    def __repr__(self) -> str:
+        kind = f"{self.type} {self.scheme}" if self.scheme else self.type
+        return f"<SecurityScheme {_part(self.name)} ({_part(kind, 32)})>"
+
 
 @dataclass(frozen=True)
 class Pagination:
@@ -142,6 +198,14 @@ class Pagination:
     results_path: tuple[str, ...]
     num_pages_path: tuple[str, ...] | None
     item_schema: SchemaRef | None = None
+
+    def __hash__(self) -> int:
+        return hash((Pagination, self.source, self.page_parameter, self.results_path, self.item_schema))
+
+    def __repr__(self) -> str:
+        last = f", last page at $.{'.'.join(self.num_pages_path)}" if self.num_pages_path else ""
+        items = _part("$." + ".".join(self.results_path), 40)
+        return f"<Pagination by {_part(self.page_parameter, 32)}: items at {items}{_part(last, 50)}>"
 
 
 @dataclass(frozen=True)
@@ -158,6 +222,10 @@ class Server:
             self.description.lower(),
             self.url.lower().rstrip("/"),
         } or (bool(self.description) and self.description.lower().split()[0] == k)
+
+    def __repr__(self) -> str:
+        label = self.id or (self.description.split()[0] if self.description.split() else "")
+        return f"<Server {_part(label, 32) + ' ' if label else ''}{_part(self.url)}>"
 
 
 @dataclass(frozen=True)
@@ -203,6 +271,12 @@ class Operation:
                 seen.setdefault(s)
         return tuple(seen)
 
+    def __hash__(self) -> int:
+        return hash((Operation, self.pointer, self.name))
+
+    def __repr__(self) -> str:
+        return f"<Operation {_part(self.name)} {self.http_method} {_part(self.path)}>"
+
     def response_for(self, status_code: int) -> Response | None:
         """The declared response for a status: exact code, then ``NXX``, then ``default``."""
         exact = str(status_code)
@@ -237,6 +311,41 @@ class Webhook:
     description: str = ""
     pointer: str = ""
 
+    def __hash__(self) -> int:
+        return hash((Webhook, self.pointer, self.name))
+
+    def __repr__(self) -> str:
+        return f"<Webhook {_part(self.name)}>"
+
+
+class Operations(Mapping[str, Operation]):
+    """A client's ``operations``: every operation of its spec by name, read-only
+    (``"pets_get" in ops``, ``ops["pets_get"]``, ``.keys()``, ``.values()``, ``len``).
+    Iterating yields the names, in document order."""
+
+    __slots__ = ("_by_name",)
+
+    def __init__(self, operations: Iterable[Operation]) -> None:
+        self._by_name: dict[str, Operation] = {op.name: op for op in operations}
+
+    def __getitem__(self, name: str) -> Operation:
+        return self._by_name[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __repr__(self) -> str:
+        names = list(self._by_name)
+        shown = ", ".join(_part(n, 40) for n in names[:4])
+        more = f", ... ({len(names) - 4} more)" if len(names) > 4 else ""
+        return f"<Operations ({len(names)}): {shown}{more}>"
+
 
 @dataclass(frozen=True, eq=False)
 class ApiSpec:
@@ -253,22 +362,27 @@ class ApiSpec:
     origin: str = ""
     #: the events the API sends (``webhooks``), in document order
     webhooks: tuple[Webhook, ...] = ()
-    _by_name: Mapping[str, Operation] = field(init=False, repr=False, compare=False)
+    #: the operations by name (read-only): what ``client.operations`` is
+    by_name: Operations = field(init=False, repr=False, compare=False)
     _by_event: Mapping[str, Webhook] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", MappingProxyType({op.name: op for op in self.operations}))
+        object.__setattr__(self, "by_name", Operations(self.operations))
         object.__setattr__(self, "_by_event", MappingProxyType({w.event_type: w for w in self.webhooks}))
+
+    def __repr__(self) -> str:
+        hooks = f", {len(self.webhooks)} webhooks" if self.webhooks else ""
+        return f"<ApiSpec {_part(self.title)!r} {_part(self.version, 32)}: {len(self.operations)} operations{hooks}>"
 
     def webhook_for(self, event_type: str) -> Webhook | None:
         """The webhook whose payload announces ``event_type`` (``None``: the spec does not know it)."""
         return self._by_event.get(event_type)
 
     def __getitem__(self, name: str) -> Operation:
-        return self._by_name[name]
+        return self.by_name[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._by_name
+        return name in self.by_name
 
     def __iter__(self) -> Any:
         return iter(self.operations)

@@ -73,6 +73,7 @@ CLIENT_ATTRIBUTES = frozenset(
         "operations",
         "retry",
         "server",
+        "spec",
         "validate_responses",
         "version_header",
         "with_raw_response",

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import email.utils
 import math
 import random
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
 
 import httpx
+
+from ._errors import ConfigurationError
+from ._retry_after import retry_after_seconds
 
 __all__ = ["DEFAULT_RETRY_STATUSES", "IDEMPOTENT_METHODS", "RetryPolicy", "RetryState", "retry_after_seconds"]
 
@@ -20,9 +20,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRAC
 #: Statuses that say "try again later": rate limited, bad gateway, unavailable, gateway timeout.
 DEFAULT_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
-_SECONDS = re.compile(r"^[0-9]+(\.[0-9]+)?$")
-#: A longer Retry-After value is not read at all (an HTTP-date is 29 characters).
-_MAX_RETRY_AFTER_CHARS = 64
 #: Transport errors that would repeat identically: the HTTP library refused to send the
 #: request (an invalid header, an unsupported scheme). Never retried (nor are decoding
 #: errors and redirect loops, which are not transport errors at all).
@@ -53,40 +50,17 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if not isinstance(self.attempts, int) or isinstance(self.attempts, bool) or self.attempts < 1:
-            raise ValueError("attempts must be an integer of at least 1")
+            raise ConfigurationError("attempts must be an integer of at least 1")
         for name in ("backoff", "max_backoff", "max_elapsed", "max_retry_after"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0")
+                raise ConfigurationError(f"{name} must be a finite number >= 0")
         object.__setattr__(self, "statuses", frozenset(self.statuses))
 
     @classmethod
     def none(cls) -> RetryPolicy:
         """Never retry."""
         return cls(attempts=1)
-
-
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Seconds a ``Retry-After`` value asks for (delta-seconds or HTTP-date), or None if unusable.
-
-    ``now`` is the wall-clock time (``time.time()``) to measure a date against.
-    Total over whatever a server sends: a negative, non-finite, overflowing or otherwise
-    unreadable value is None (the caller falls back to its own backoff), never an exception.
-    """
-    if not isinstance(value, str) or len(value) > _MAX_RETRY_AFTER_CHARS:
-        return None
-    raw = value.strip()
-    if _SECONDS.match(raw):
-        seconds = float(raw)
-        return seconds if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-        if when.tzinfo is None:  # "-0000" and obsolete forms: HTTP dates are always UTC
-            when = when.replace(tzinfo=UTC)
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    except (TypeError, ValueError, IndexError, OverflowError, OSError):
-        return None  # e.g. "Sun, 06 Nov 99999999999999999999 08:49:37 GMT"
-    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 class RetryState:

@@ -156,7 +156,7 @@ class Api:
         self.client = client
 
     async def call(self, operation: str, /, **arguments: Any) -> Any:
-        result = self.client.call(operation, **arguments)
+        result = self.client.invoke(operation, **arguments)  # the operation is chosen at run time
         return await result if isinstance(self.client, dynclient.AsyncClient) else result
 
     def with_options(self, **options: Any) -> Api:

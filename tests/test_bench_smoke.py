@@ -36,6 +36,7 @@ def test_smoke_run_reports_every_section_and_row(tmp_path: Path) -> None:
         "### 4. Spec load and stub rendering",
         "### Targets",
         "### 5. Webhooks: verify + parse + validate one delivery",
+        "### 6. Pagination: every item of a 40-page listing",
     ):
         assert heading in out, heading
     lines = out.splitlines()
@@ -61,7 +62,12 @@ def test_smoke_run_reports_every_section_and_row(tmp_path: Path) -> None:
     hooks = [line for line in lines if line.startswith("| customer.")]
     assert len(hooks) == 3 and all(len(row.strip("|").split("|")) == 5 for row in hooks)
     assert "| fails | n/a |" in hooks[0] and "x |" in hooks[1] and "x |" in hooks[2]  # the SDK's failure, then ratios
+    paging = [line for line in lines if line.startswith(("| sync |", "| async |"))]
+    assert len(paging) == 2 and all(
+        len(row.strip("|").split("|")) == 6 for row in paging
+    )  # 3 contenders, ratio, target
     figures = json.loads(raw.read_text(encoding="utf-8"))
+    assert set(figures["pagination"]) == {"sync", "async"}
     assert set(figures["calls"]) == {"sync", "async"}
     assert set(figures["cold"]) == {"dynclient", "sdk", "httpx"}
     assert all(row["dynclient"] > 0 for row in figures["webhooks"].values())

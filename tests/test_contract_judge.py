@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import random
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -185,11 +186,12 @@ _SPECS: dict[str, dynclient.ApiSpec] = {}
 
 def spec_for(name: str) -> dynclient.ApiSpec:
     if name not in _SPECS:
-        _SPECS[name] = {
+        makers: dict[str, Callable[[], dynclient.ApiSpec]] = {
             "bundled": dynclient.load_spec,
             "closed": closed_spec,
             "tricky": lambda: dynclient.load_spec(copy.deepcopy(TRICKY_DOC)),
-        }[name]()
+        }
+        _SPECS[name] = makers[name]()
     return _SPECS[name]
 
 

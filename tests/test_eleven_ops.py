@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import TOKEN, Api, json_response
+from conftest import TOKEN, Api, internals, json_response
 from payloads import (
     CUSTOMER_ID,
     EXPORT_CSV,
@@ -420,7 +420,8 @@ def test_client_repr_and_operations_listing() -> None:
         assert TOKEN not in repr(client)
         assert client.spec_version == "2026-10"
         assert len(client.fingerprint) == 64
-        names = [op.name for op in client.operations]
+        names = list(client.operations)  # a Mapping: iterating yields the names
+        assert names == [op.name for op in client.operations.values()] == [op.name for op in client.spec]
         assert names[:3] == ["customers_list", "customers_create", "customers_export"]
         op = client.operations["customers_get"]
         assert op.parameters[0].location == "path" and op.parameters[0].required
@@ -433,7 +434,7 @@ def test_help_shows_summary_and_signature() -> None:
     import pydoc
 
     client = dynclient.Client()
-    text = pydoc.render_doc(client.customers.get, renderer=pydoc.plaintext)
+    text = pydoc.plain(pydoc.render_doc(client.customers.get))
     assert "Get Customer" in text and "Get a customer by ID." in text
     sig = inspect.signature(client.customers.list)
     assert list(sig.parameters)[:3] == ["organization_id", "email", "query"]
@@ -452,7 +453,7 @@ def test_unknown_operation_suggests_the_nearest(make_api: Any) -> None:
 def test_with_options_shares_the_pool_and_keeps_the_original(make_api: Any) -> None:
     api: Api = make_api(lambda _r: json_response(200, customer(0)))
     derived = api.client.with_options(headers={"X-Trace": "1"})
-    assert derived._http is api.client._http
+    assert internals(derived)._http is internals(api.client)._http
     api.run(derived.customers.get(id=CUSTOMER_ID))
     api.run(api.client.customers.get(id=CUSTOMER_ID))
     assert api.sent[0].headers["x-trace"] == "1"
@@ -474,10 +475,10 @@ def test_api_version_is_pinned_by_default(make_api: Any) -> None:
 
 def test_client_tag_filter_and_operation_allow_list() -> None:
     only = dynclient.Client(operations=["customers_get", "customers:list"])
-    assert only.operations.names == ("customers_list", "customers_get")
+    assert only.spec.names == tuple(only.operations) == ("customers_list", "customers_get")
     assert callable(only.customers.get) and not hasattr(only.customers, "create")
     tagged = dynclient.Client(tags=["members"])
-    assert tagged.operations.names and all("members" in op.tags for op in tagged.operations)
+    assert tagged.operations and all("members" in op.tags for op in tagged.operations.values())
     with pytest.raises(dynclient.SpecError, match="customers_nope"):
         dynclient.Client(operations=["customers_nope"])
 

@@ -7,12 +7,14 @@ import os
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT
 from peers._fake_oracle import fake_oracle  # noqa: F401 - the fixture, used by pytestmark
 from peers._support import CORE_OPS
 
+from dynclient.testing import FakeAPI
 from tools import demo
 
 pytestmark = pytest.mark.usefixtures("fake_oracle")
@@ -41,8 +43,8 @@ def test_the_demo_runs_all_eleven_operations_on_the_fake_with_state(capsys: pyte
 def test_the_demo_fails_loudly_when_state_is_not_carried(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    class Forgetful(demo.FakeAPI):
-        def _answer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    class Forgetful(FakeAPI):
+        def _answer(self, *args: Any, **kwargs: Any) -> Any:
             self._store.clear()  # a stateless server: every answer forgets what came before
             return super()._answer(*args, **kwargs)
 

@@ -39,7 +39,7 @@ class Journey:
     raw: httpx.Client
 
     def call(self, operation: str, /, **arguments: Any) -> Any:
-        return self.run(self.client.call(operation, **arguments))
+        return self.run(self.client.invoke(operation, **arguments))  # the operation is chosen at run time
 
     def fails(self, error: type[BaseException], operation: str, /, **arguments: Any) -> Any:
         with pytest.raises(error) as caught:

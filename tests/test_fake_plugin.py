@@ -23,7 +23,7 @@ def on_signup(client: dynclient.Client, user_id: str, email: str) -> str:  # you
 def test_signup_creates_the_billing_customer(dynclient_fake: FakeAPI, dynclient_fake_client: dynclient.Client) -> None:
     customer_id = on_signup(dynclient_fake_client, "usr_42", "ada@example.com")
     state = dynclient_fake_client.customers.get_state_external(external_id="usr_42")
-    assert state["id"] == customer_id and state["email"] == "ada@example.com"
+    assert state["id"] == customer_id and state.get("email") == "ada@example.com"
     assert [c.operation for c in dynclient_fake.calls] == ["customers_create", "customers_get_state_external"]
 
 

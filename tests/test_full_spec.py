@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
@@ -33,7 +34,7 @@ def test_full_spec_loads_and_every_validator_compiles(full: dynclient.ApiSpec) -
 def test_recursive_schemas_validate(full: dynclient.ApiSpec) -> None:
     engine = runtime_for(full).engine
     schema = engine.for_pointer("/components/schemas/Filter")
-    nested = {
+    nested: dict[str, Any] = {
         "conjunction": "and",
         "clauses": [{"conjunction": "or", "clauses": [{"property": "name", "operator": "eq", "value": "x"}]}],
     }
@@ -50,7 +51,7 @@ def test_form_encoded_body(full: dynclient.ApiSpec) -> None:
         sent.append(request)
         return httpx.Response(200, json={})
 
-    client = dynclient.Client(
+    client: Any = dynclient.Client(  # the whole spec's client: not the one the stubs type
         full, http_client=httpx.Client(transport=httpx.MockTransport(handler)), validate_responses="off"
     )
     client.call("oauth2_revoke_token", body={"token": "t o&k", "client_id": "c", "client_secret": "s"})

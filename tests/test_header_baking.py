@@ -7,6 +7,7 @@ own headers), the request carries the same headers.
 from __future__ import annotations
 
 import httpx
+from conftest import internals
 
 import dynclient
 
@@ -38,7 +39,7 @@ def test_owned_shared_and_derived_clients_send_the_same_headers() -> None:
         assert _headers(owned).get_list("x-trace") == ["1"] and "x-new" not in _headers(owned)
     finally:
         owned.close()
-        supplied._http.close()
+        internals(supplied)._http.close()
 
 
 def test_no_token_means_no_authorization_header() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from _netkit import TOKEN, run
+from conftest import internals
 
 import dynclient
 from dynclient._retry import RetryPolicy, RetryState
@@ -131,7 +132,7 @@ async def test_local_deterministic_errors_are_raised_after_one_attempt(cls: Any,
 
     def fail(request: httpx.Request) -> httpx.Response:
         attempts.append(request)
-        raise type(error)(str(error), request=request)
+        raise internals(type(error))(str(error), request=request)  # each kind of httpx error, as httpx raises it
 
     transport = httpx.MockTransport(fail)
     http = httpx.AsyncClient(transport=transport) if cls is dynclient.AsyncClient else httpx.Client(transport=transport)
@@ -162,9 +163,15 @@ async def test_a_connection_error_is_still_retried(cls: Any) -> None:
 
 
 def test_retry_state_classifies_local_errors() -> None:
-    for exc in (httpx.LocalProtocolError("x"), httpx.UnsupportedProtocol("x"), httpx.DecodingError("x")):
+    local: list[httpx.RequestError] = [
+        httpx.LocalProtocolError("x"),
+        httpx.UnsupportedProtocol("x"),
+        httpx.DecodingError("x"),
+    ]
+    for exc in local:
         assert RetryState(RetryPolicy(), "GET").after_error(exc) is None
-    for exc in (httpx.ConnectError("x"), httpx.ReadTimeout("x"), httpx.RemoteProtocolError("x")):
+    remote: list[httpx.RequestError] = [httpx.ConnectError("x"), httpx.ReadTimeout("x"), httpx.RemoteProtocolError("x")]
+    for exc in remote:
         assert RetryState(RetryPolicy(), "GET").after_error(exc) is not None
 
 

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from _netkit import TOKEN, close, make_client, run
 from _server import LocalServer, Reply
+from conftest import internals
 from payloads import CUSTOMER_ID, customer
 
 import dynclient
@@ -82,7 +83,7 @@ async def test_a_passed_in_pool_still_gets_per_phase_and_per_chunk_caps(kind: st
 
 def test_the_capping_backend_is_installed_on_pools_the_sync_client_makes() -> None:
     """Guards the private attributes it relies on: an httpx upgrade that moves them fails here."""
-    client = dynclient.Client(access_token=TOKEN)
+    client = internals(dynclient.Client(access_token=TOKEN))
     assert isinstance(client._http._transport._pool._network_backend, _deadline._Backend)
     assert _deadline.install(client._http) == 1  # idempotent: not wrapped twice
     assert isinstance(client._http._transport._pool._network_backend._inner, httpcore.SyncBackend)

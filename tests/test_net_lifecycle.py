@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import multiprocessing
 import pickle
 import threading
@@ -153,7 +154,8 @@ async def test_close_cuts_a_retry_wait_short(kind: str, server: LocalServer) -> 
     client = make_client(kind, base_url=server.url, retry=dynclient.RetryPolicy(attempts=3, max_retry_after=30))
     started = time.monotonic()
     if kind == "sync":
-        threading.Timer(0.3, client.close).start()  # type: ignore[attr-defined]
+        assert isinstance(client, dynclient.Client)
+        threading.Timer(0.3, client.close).start()
         with pytest.raises(dynclient.ClientClosedError):
             client.call("customers_get", id=CUSTOMER_ID)
     else:
@@ -207,7 +209,7 @@ def every_error_kind() -> dict[str, dynclient.DynclientError]:
         (418, "APIError"),
     ]:
         client = _mock_client(_json(status, echo, **{"Retry-After": "7"}))
-        errors[name] = _raised(lambda c=client: c.call("customers_get", id=CUSTOMER_ID))
+        errors[name] = _raised(functools.partial(client.call, "customers_get", id=CUSTOMER_ID))
     client = _mock_client(_json(404, {"error": "ResourceNotFound", "detail": f"no {TOKEN}"}))
     errors["ResourceNotFound"] = _raised(lambda: client.call("customers_get", id=CUSTOMER_ID))
     client = _mock_client(_json(404, {"detail": "Not Found"}))
@@ -222,7 +224,7 @@ def every_error_kind() -> dict[str, dynclient.DynclientError]:
     errors["ResponseValidationError"] = _raised(lambda: client.call("customers_get", id=CUSTOMER_ID))
     client = _mock_client(_json(200, {"blob": "x" * 5000}), max_response_bytes=1000)
     errors["ResponseTooLargeError"] = _raised(lambda: client.call("customers_get", id=CUSTOMER_ID))
-    errors["RequestValidationError"] = _raised(lambda: client.call("customers_list", limit="ten"))
+    errors["RequestValidationError"] = _raised(lambda: client.invoke("customers_list", limit="ten"))
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
@@ -348,6 +350,7 @@ def test_every_error_crosses_a_process_pool_boundary(errors: dict[str, dynclient
             assert _facts(back) == _facts(exc), name
             thrown = raised[name].exception(timeout=120)
             assert type(thrown) is type(exc), name
-            assert _facts(thrown) == _facts(exc), name  # type: ignore[arg-type]
+            assert isinstance(thrown, dynclient.DynclientError)
+            assert _facts(thrown) == _facts(exc), name
     assert type(made) is type(errors["ResourceNotFound"])
     assert isinstance(made, dynclient.NotFoundError) and made.status_code == 404

@@ -57,7 +57,8 @@ def test_retry_after_is_total(value: str) -> None:
     seconds = retry_after_seconds(value, now=1_700_000_000.0)
     assert seconds is None or (isinstance(seconds, float) and 0 <= seconds < float("inf"))
     state = RetryState(RetryPolicy(attempts=2, max_retry_after=60, max_elapsed=600), "GET")
-    response = httpx.Response(429, headers={"Retry-After": value.encode("utf-8", "surrogateescape")})
+    raw: list[tuple[bytes, bytes]] = [(b"Retry-After", value.encode("utf-8", "surrogateescape"))]
+    response = httpx.Response(429, headers=raw)
     wait = state.after_response(response)
     assert wait is not None and 0 <= wait <= 60  # capped, or (unusable) the policy's own backoff
 

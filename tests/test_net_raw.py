@@ -18,7 +18,7 @@ import httpx
 import pytest
 from _netkit import close, make_client, run
 from _server import LocalServer, Reply
-from conftest import TOKEN, Api
+from conftest import TOKEN, Api, internals
 from payloads import CUSTOMER_ID, NOT_FOUND, customer
 from test_eleven_ops import CASES, Case
 
@@ -56,7 +56,7 @@ def test_each_operation_through_with_raw_response(make_api: Any, case: Case) -> 
     api: Api = make_api(_echoing(case))
     plain = api.call(case.operation, **case.arguments)
     for raw in (
-        api.run(api.client.with_raw_response.call(case.operation, **case.arguments)),
+        api.run(internals(api.client).with_raw_response.call(case.operation, **case.arguments)),
         _raw_group(api, case.group)(**case.arguments),
         api.run(api.client.with_raw_response.invoke(case.operation, **case.arguments)),
     ):
@@ -77,7 +77,7 @@ def test_errors_raise_as_in_a_plain_call(make_api: Any, case: Case) -> None:
     with pytest.raises(api.errors.ResourceNotFound) as plain:
         api.call(case.operation, **case.arguments)
     with pytest.raises(api.errors.ResourceNotFound) as raw:
-        api.run(api.client.with_raw_response.call(case.operation, **case.arguments))
+        api.run(internals(api.client).with_raw_response.call(case.operation, **case.arguments))
     assert type(raw.value) is type(plain.value) and raw.value.body == plain.value.body
 
 

@@ -47,9 +47,9 @@ def test_non_editable_install_ships_the_spec(tmp_path: Path) -> None:
     script = (
         "import json, dynclient; from dynclient._stubs import render_stubs; c = dynclient.Client(); "
         "print(json.dumps({'file': dynclient.__file__, 'spec': str(dynclient.bundled_spec_path()), "
-        "'ops': [op.name for op in c.operations], 'typed': __import__('os').path.exists("
+        "'ops': list(c.operations), 'typed': __import__('os').path.exists("
         "__import__('os').path.join(__import__('os').path.dirname(dynclient.__file__), 'py.typed')), "
-        "'stubs': render_stubs(c.operations)}))"  # the templates are found in the wheel (_resources)
+        "'stubs': render_stubs(c.spec)}))"  # the templates are found in the wheel (_resources)
     )
     out = subprocess.run(
         [str(py), "-c", script],

@@ -139,7 +139,9 @@ def test_policy_rejects_nonsense(kwargs: dict[str, Any]) -> None:
 
 def list_op() -> dynclient.Operation:
     spec = dynclient.load_spec()
-    return next(op for op in spec if op.pagination is not None and not any(p.required for p in op.parameters))
+    return next(
+        op for op in spec.operations if op.pagination is not None and not any(p.required for p in op.parameters)
+    )
 
 
 def page(items: list[Any], last: int) -> dict[str, Any]:

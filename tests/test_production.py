@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from _server import LocalServer, Reply, Seen
+from conftest import internals
 from payloads import CUSTOMER_ID, customer
 
 import dynclient
@@ -38,23 +39,25 @@ class Api:
         self.is_async = isinstance(client, dynclient.AsyncClient)
 
     async def call(self, operation: str, /, **arguments: Any) -> Any:
-        result = self.client.call(operation, **arguments)
+        result = self.client.invoke(operation, **arguments)  # the operation is chosen at run time
         return await result if self.is_async else result
 
     async def paginate_into(self, out: list[Any], operation: str, /, **arguments: Any) -> list[Any]:
         """Append each item to ``out`` as it arrives (so a test sees what came before an error)."""
-        if isinstance(self.client, dynclient.AsyncClient):
-            async for item in self.client.paginate(operation, **arguments):
+        client = internals(self.client)  # any operation, chosen at run time
+        if self.is_async:
+            async for item in client.paginate(operation, **arguments):
                 out.append(item)
         else:
-            for item in self.client.paginate(operation, **arguments):
+            for item in client.paginate(operation, **arguments):
                 out.append(item)
         return out
 
     async def pages(self, operation: str, /, **arguments: Any) -> list[Any]:
-        if isinstance(self.client, dynclient.AsyncClient):
-            return [page async for page in self.client.pages(operation, **arguments)]
-        return list(self.client.pages(operation, **arguments))
+        client = internals(self.client)
+        if self.is_async:
+            return [page async for page in client.pages(operation, **arguments)]
+        return list(client.pages(operation, **arguments))
 
     def with_options(self, **options: Any) -> Api:
         return Api(self.client.with_options(**options))
@@ -247,7 +250,7 @@ async def test_with_options_timeout_applies_to_that_client_only(make: Any, serve
 
 async def test_user_http_client_keeps_its_own_timeout(kind: str, server: LocalServer) -> None:
     server.script("GET", GET_PATH, [Reply(200, json=customer(0), delay=30)])
-    own = httpx.AsyncClient(timeout=0.2) if kind == "async" else httpx.Client(timeout=0.2)
+    own: Any = httpx.AsyncClient(timeout=0.2) if kind == "async" else httpx.Client(timeout=0.2)
     cls = dynclient.AsyncClient if kind == "async" else dynclient.Client
     api = Api(cls(base_url=server.url, http_client=own, retry=dynclient.RetryPolicy.none()))
     try:
@@ -548,7 +551,12 @@ async def test_hooks_cannot_disable_response_validation(make: Any, server: Local
 
 async def test_hooks_cannot_disable_request_validation(make: Any, server: LocalServer) -> None:
     calls: list[str] = []
-    api = make(before_request=[lambda op, request: calls.append(op) or False])
+
+    def hook(op: str, request: httpx.Request) -> bool:
+        calls.append(op)
+        return False
+
+    api = make(before_request=[hook])
     with pytest.raises(dynclient.RequestValidationError):
         await api.call("customers_list", limit="many")
     assert calls == [] and server.seen == []  # nothing built, nothing sent
@@ -613,7 +621,7 @@ async def test_token_never_appears_in_logs_errors_or_reprs(
     seen_text: list[str] = [repr(api.client), str(api.client), repr(api.with_options(retry=FAST).client)]
 
     assert (await api.call("customers_get", id=CUSTOMER_ID))["id"] == CUSTOMER_ID
-    attempts = [
+    attempts: list[Callable[[], Any]] = [
         lambda: api.call("customers_get_external", external_id="nobody"),
         lambda: api.call("customers_get_external", external_id="bad"),
         lambda: api.call("customers_get_external", external_id="slow"),
@@ -661,11 +669,12 @@ async def test_token_echoed_by_the_server_or_passed_as_a_value_is_redacted(
     server.script("GET", "/v1/customers/external/bad", [Reply(200, json=bad)])
     api = make(log_bodies=True)
     texts: list[str] = []
-    for attempt in (
+    attempts: list[Callable[[], Any]] = [
         lambda: api.call("customers_get", id=CUSTOMER_ID),
         lambda: api.call("customers_get_external", external_id="bad"),
         lambda: api.call("customers_list", limit=TOKEN),  # a value in a validation message
-    ):
+    ]
+    for attempt in attempts:
         with pytest.raises(dynclient.DynclientError) as info:
             await attempt()
         exc = info.value

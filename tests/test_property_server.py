@@ -36,6 +36,7 @@ import httpx
 import pytest
 from _netkit import TOKEN, gzip_member
 from _server import LocalServer, Reply
+from conftest import internals
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from payloads import customer, customer_page, customer_state
@@ -273,10 +274,10 @@ def test_any_answer_through_a_mock_transport(loop: asyncio.AbstractEventLoop, an
             aclient = dynclient.AsyncClient(
                 http_client=httpx.AsyncClient(transport=_transport(answer)), **_options(answer)
             )
-            _outcome(answer, lambda: loop.run_until_complete(aclient.call(case.operation, **case.arguments)))
+            _outcome(answer, lambda: loop.run_until_complete(internals(aclient).call(case.operation, **case.arguments)))
         else:
             client = dynclient.Client(http_client=httpx.Client(transport=_transport(answer)), **_options(answer))
-            _outcome(answer, lambda: client.call(case.operation, **case.arguments))
+            _outcome(answer, lambda: internals(client).call(case.operation, **case.arguments))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -326,12 +327,14 @@ def test_any_answer_through_a_real_server(
         if use_async:
             aclient = dynclient.AsyncClient(**options)
             try:
-                _outcome(answer, lambda: loop.run_until_complete(aclient.call(case.operation, **case.arguments)))
+                _outcome(
+                    answer, lambda: loop.run_until_complete(internals(aclient).call(case.operation, **case.arguments))
+                )
             finally:
                 loop.run_until_complete(aclient.aclose())
         else:
             with dynclient.Client(**options) as client:
-                _outcome(answer, lambda: client.call(case.operation, **case.arguments))
+                _outcome(answer, lambda: internals(client).call(case.operation, **case.arguments))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

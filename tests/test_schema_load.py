@@ -76,7 +76,7 @@ def _inline_body(doc: dict[str, Any]) -> None:
     op(doc)["responses"]["200"]["content"]["application/json"]["schema"] = {"type": "object", "required": "id"}
 
 
-CASES: list[tuple[str, Callable[[], dict[str, Any]], str, str]] = [
+CASES: list[tuple[str, Callable[[], dict[str, Any]], str, str | None]] = [
     ("type-typo", lambda: with_thing(type="strnig"), "invalid schema", f"{THING}/properties/x/type"),
     ("pattern-unbalanced", lambda: with_thing(pattern="("), "is not an ECMA-262", f"{THING}/properties/x/pattern"),
     ("pattern-inline-flag", lambda: with_thing(pattern="(?i)x"), "is not an ECMA-262", f"{THING}/properties/x/pattern"),

@@ -6,6 +6,7 @@ filtered views, spec diff) of webhooks."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import pickle
@@ -13,7 +14,7 @@ import warnings
 from typing import Any
 
 import pytest
-from conftest import POLAR_CURRENT
+from conftest import POLAR_CURRENT, internals
 from payloads import CUSTOMER_ID, customer, customer_state
 
 import dynclient
@@ -155,7 +156,7 @@ def test_violations_raise_in_compatible_and_strict(hooks: dynclient.Webhooks) ->
     body, headers = signed(hooks, violating())
     for mode in ("compatible", "strict"):
         with pytest.raises(dynclient.WebhookPayloadError) as info:
-            dynclient.Webhooks(SECRET, validate=mode).parse(body, headers)  # type: ignore[arg-type]
+            dynclient.Webhooks(SECRET, validate=mode).parse(body, headers)
         error = info.value
         assert isinstance(error, dynclient.DynclientError)
         assert not isinstance(error, dynclient.WebhookVerificationError)
@@ -178,7 +179,7 @@ def test_strict_raises_for_drift_warn_warns_off_skips() -> None:
     }
     warn = dynclient.Webhooks(SECRET, validate="warn")
     for payload in (drifting(), violating()):
-        got, warned = record(lambda p=payload: warn.parse(*signed(warn, p)))  # type: ignore[misc]
+        got, warned = record(functools.partial(lambda p: warn.parse(*signed(warn, p)), payload))
         assert got.payload == payload
         assert [w.category for w in warned] == [dynclient.ResponseValidationWarning]
     off = dynclient.Webhooks(SECRET, validate="off")
@@ -205,18 +206,18 @@ def test_a_missing_required_field_raises_for_each_event(hooks: dynclient.Webhook
 def test_client_webhooks_share_the_client_runtime_and_compile_once() -> None:
     client = dynclient.Client(access_token="t")
     hooks = client.webhooks(SECRET, tolerance=10, validate="strict")
-    assert hooks._runtime is client._runtime and hooks.spec is client.operations
+    assert internals(hooks)._runtime is internals(client)._runtime and hooks.spec is client.spec
     assert (hooks.tolerance, hooks.validate) == (10.0, "strict")
     body, headers = signed(hooks, EVENTS["customer.state_changed"]())
     hooks.parse(body, headers)
-    compiled = hooks._compiled["customer.state_changed"]
+    compiled = internals(hooks)._compiled["customer.state_changed"]
     hooks.parse(body, headers)
-    assert hooks._compiled["customer.state_changed"] is compiled
-    pointer = client.operations.webhook_for("customer.state_changed").payload.pointer  # type: ignore[union-attr]
-    assert client._runtime.engine.for_pointer(pointer) is compiled  # the engine's one cached validator
+    assert internals(hooks)._compiled["customer.state_changed"] is compiled
+    pointer = client.spec.webhook_for("customer.state_changed").payload.pointer  # type: ignore[union-attr]
+    assert internals(client)._runtime.engine.for_pointer(pointer) is compiled  # the engine's one cached validator
     python = dynclient.Client(access_token="t", engine="python").webhooks(SECRET)
     python.parse(body, headers)
-    assert python._runtime.engine.engine == "python"
+    assert internals(python)._runtime.engine.engine == "python"
 
 
 def test_a_spec_group_named_webhooks_keeps_its_place() -> None:
@@ -248,7 +249,8 @@ def test_filtered_views_keep_the_webhooks_they_name() -> None:
 
 
 def bundled_doc() -> dict[str, Any]:
-    return json.loads(dynclient.bundled_spec_path().read_text(encoding="utf-8"))
+    doc: dict[str, Any] = json.loads(dynclient.bundled_spec_path().read_text(encoding="utf-8"))
+    return doc
 
 
 def load(doc: dict[str, Any]) -> dynclient.ApiSpec:

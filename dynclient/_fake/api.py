@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -32,7 +32,11 @@ from .respond import FakeError, Responder, reason
 from .store import Store, Table
 
 if TYPE_CHECKING:
-    from .._client import AsyncClient, Client
+    # the typed clients of the package's stubs (dynclient/__init__.pyi), not the untyped runtime
+    # classes: a user's type checker then knows every operation of what client() returns
+    import dynclient
+    from dynclient import AsyncClient, Client
+
     from .server import FakeServer
 
 __all__ = ["FAKE_BASE_URL", "FAKE_TOKEN", "Call", "FakeAPI", "Source"]
@@ -200,25 +204,26 @@ class FakeAPI:
 
     def client(self, **options: Any) -> Client:
         """A ``dynclient.Client`` for this fake's spec, wired to it (``options`` as for ``Client``)."""
-        from .._client import Client
+        from .. import _client
 
         self._no_http_client(options)
         options.setdefault("access_token", FAKE_TOKEN)
         options.setdefault("base_url", self.base_url)
-        made = Client(self.spec, http_client=httpx.Client(transport=self.transport()), **options)
+        made = _client.Client(self.spec, http_client=httpx.Client(transport=self.transport()), **options)
         made._owns_http = True  # the httpx client was made here: closing the client closes it
-        return made
+        return cast("dynclient.Client", made)
 
     def async_client(self, **options: Any) -> AsyncClient:
         """A ``dynclient.AsyncClient`` for this fake's spec, wired to it."""
-        from .._client import AsyncClient
+        from .. import _client
 
         self._no_http_client(options)
         options.setdefault("access_token", FAKE_TOKEN)
         options.setdefault("base_url", self.base_url)
-        made = AsyncClient(self.spec, http_client=httpx.AsyncClient(transport=self.async_transport()), **options)
+        http = httpx.AsyncClient(transport=self.async_transport())
+        made = _client.AsyncClient(self.spec, http_client=http, **options)
         made._owns_http = True
-        return made
+        return cast("dynclient.AsyncClient", made)
 
     @staticmethod
     def _no_http_client(options: Mapping[str, Any]) -> None:

@@ -12,12 +12,14 @@ Fixtures, each fresh per test:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .._client import AsyncClient, Client
 from .api import FakeAPI
+
+if TYPE_CHECKING:  # the typed clients of the stubs (see FakeAPI.client)
+    from dynclient import AsyncClient, Client
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -69,7 +69,8 @@ _KNOWN = _ANNOTATIONS | {
     "maxProperties",
 }
 _MAX_COLLECTION = 3
-_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_NO_SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=_NO_SURROGATES), max_size=12)
 
 
 def _datetimes() -> st.SearchStrategy[str]:
@@ -158,7 +159,7 @@ class SchemaStrategies:
             lo = s.get("minLength", 0)
             hi = s.get("maxLength", max(lo, 0) + 12)
             return st.text(
-                st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=lo, max_size=min(hi, lo + 24)
+                st.characters(codec="utf-8", exclude_categories=_NO_SURROGATES), min_size=lo, max_size=min(hi, lo + 24)
             )
         if kind in ("integer", "number"):
             lo = s.get("minimum")
@@ -211,7 +212,7 @@ class SchemaStrategies:
         names = s.get("propertyNames", {})
         name_lo, name_hi = names.get("minLength", 1), names.get("maxLength", 12)
         keys = st.text(
-            st.characters(codec="utf-8", exclude_categories=("Cs",)),
+            st.characters(codec="utf-8", exclude_categories=_NO_SURROGATES),
             min_size=name_lo,
             max_size=min(name_hi, name_lo + 12),
         ).filter(lambda k: k not in props)

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+from conftest import internals
 from hypothesis import strategies as st
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
@@ -268,7 +269,7 @@ def offline_client(**options: Any) -> dynclient.Client:
 @contextmanager
 def unchecked(client: dynclient.Client, op_name: str) -> Iterator[None]:
     """Build requests for ``op_name`` without dynclient's input validation (to show a peer bad input)."""
-    prep: PreparedOperation = client._prepared(op_name)
+    prep: PreparedOperation = internals(client)._prepared(op_name)
 
     def no_check(arguments: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in arguments.items() if v is not None}

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import standardwebhooks
+from conftest import internals
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +46,7 @@ GEN = SchemaStrategies(SPEC.document)
 CUSTOMER_EVENTS = ("customer.created", "customer.updated", "customer.deleted", "customer.state_changed")
 #: a quarter of the profile's examples per event and property: 125 in CI (profile "ci": 500), 5,000 with the long profile
 PEER_SETTINGS = settings(
-    max_examples=max(1, settings.default.max_examples // 4),
+    max_examples=max(1, internals(settings).default.max_examples // 4),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -174,7 +175,7 @@ def test_generated_payloads_verify_parse_validate_and_carry_their_type(event_typ
 
 def _drift(payload: dict[str, Any]) -> dict[str, Any]:
     """An extra field (where the schema is open) and a new enum value: ``tax_id``'s format."""
-    changed = json.loads(json.dumps(payload))
+    changed: dict[str, Any] = json.loads(json.dumps(payload))
     changed["api_version"] = "2026-10"
     changed["data"]["tax_id"] = ["DE123456789", "xx_vat_new"]
     return changed

@@ -26,6 +26,7 @@ from dynclient.schemas import (
     TaxIDFormat,
     WebhookCustomerStateChangedPayload,
 )
+from dynclient.testing import FakeAPI
 
 CUSTOMER_ID = "992fae2a-2a17-4b7a-8d9e-e287cf90131b"
 ORG_ID = "1dbfc517-0bbf-4301-9ba8-555ca42b9737"
@@ -271,6 +272,26 @@ def contract_options(transport: httpx.MockTransport) -> list[str]:
         return seen
 
 
+def with_the_fake() -> list[str]:
+    """The fake's clients and the pytest fixtures' are the typed clients of the stubs (issue 13)."""
+    fake = FakeAPI()
+    with fake.client() as client:
+        assert_type(client, dynclient.Client)
+        created = client.customers.create(body={"email": "fake@example.com", "type": "individual"})
+        assert_type(created, Customer)
+        fetched = client.customers.get(id=created["id"])
+        seen = [f"fake: {fetched.get('email')}, {len(list(client.paginate('customers_list', limit=10)))} listed"]
+
+    async def run() -> str:
+        async with fake.async_client() as ac:
+            assert_type(ac, dynclient.AsyncClient)
+            state = await ac.customers.get_state(id=created["id"])
+            assert_type(state, CustomerState)
+            return f"fake async: {state.get('email')}"
+
+    return [*seen, asyncio.run(run())]
+
+
 def main() -> list[str]:
     transport = httpx.MockTransport(handler)
     with dynclient.Client(http_client=httpx.Client(transport=transport), access_token=TOKEN) as client:
@@ -281,7 +302,7 @@ def main() -> list[str]:
         async with dynclient.AsyncClient(http_client=httpx.AsyncClient(transport=transport), access_token=TOKEN) as ac:
             return await exercise_async(ac)
 
-    return seen + asyncio.run(run())
+    return seen + asyncio.run(run()) + with_the_fake()
 
 
 if __name__ == "__main__":
