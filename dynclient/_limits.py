@@ -108,7 +108,7 @@ def too_deep(value: Any, prefix: str = "", limit: int = MAX_DATA_DEPTH, *, parse
 
     ``parsed=True`` says ``value`` came from ``json.loads`` (containers are exactly ``dict`` and
     ``list``), which allows a faster walk; otherwise dict/list subclasses and tuples count too.
-    Iterative and cheap: ~0.1 ms on a 100-customer page (see ``docs/_security_schema.md``).
+    Iterative and cheap: ~0.1 ms on a 100-customer page (see ``docs/security.md``).
     """
     if not _exceeds(value, limit, parsed):
         return None

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from peers._fake_oracle import fake_oracle  # noqa: F401 - the fixture, used by pytestmark
 
-# --- the README example (docs/_readme_fake.md), verbatim from here to the end marker ---
+# --- the README example (README.md), verbatim from here to the end marker ---
 import dynclient
 from dynclient.testing import FakeAPI
 
@@ -34,11 +34,9 @@ pytestmark = pytest.mark.usefixtures("fake_oracle")  # every answer of the fake 
 
 def test_the_readme_shows_this_exact_example() -> None:
     source = (ROOT / "tests" / "test_fake_plugin.py").read_text(encoding="utf-8")
-    example = source.split(
-        "# --- the README example (docs/_readme_fake.md), verbatim from here to the end marker ---\n"
-    )[1]
+    example = source.split("# --- the README example (README.md), verbatim from here to the end marker ---\n")[1]
     example = example.split("\n\n\n# --- end of the README example ---")[0].strip()
-    readme = (ROOT / "docs" / "_readme_fake.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
     assert example in [b.strip() for b in blocks]
     assert len(example.splitlines()) <= 14

@@ -1,4 +1,4 @@
-"""The README's webhook examples (``docs/_readme_webhooks.md``) type-check with mypy --strict and
+"""The webhook examples of the README's "Webhooks" section type-check with mypy --strict and
 pyright strict, and the FastAPI, Flask and Django receivers work against each framework's own
 test client: a signed event is accepted, a tampered one refused, an unknown type acknowledged."""
 
@@ -18,12 +18,13 @@ from test_stubs import run_mypy, run_pyright
 
 import dynclient
 
-FRAGMENT = ROOT / "docs" / "_readme_webhooks.md"
+README = ROOT / "README.md"
 SECRET = "polar_whs_docs-example-secret"
 
 
 def blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", FRAGMENT.read_text(encoding="utf-8"), flags=re.S)
+    section = README.read_text(encoding="utf-8").split("\n## Webhooks\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
 
 
 @pytest.fixture(scope="module")
