@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._dialect import MULTIPLE_OF_KEYWORD, PATTERN_OPTIONS, MultipleOfKeyword, PatternError, ecma_to_rust
 from ._errors import FieldError, SpecError
 from ._formats import FORMATS, PATTERNS
-from ._limits import too_deep
+from ._limits import MAX_DATA_DEPTH, too_deep
+from ._schema.depth import DepthBounded, depth_bounded
 from ._schema.keywords import document_children
 from ._schema.pointer import follow_refs, pointer_to_fragment
 from ._schema.types import single_value
@@ -55,6 +56,8 @@ __all__ = [
 ]
 
 SPEC_URI = "urn:dynclient:spec"
+#: the depth-bounded copy of the document jsonschema-rs may also see (``SchemaEngine.bounded``)
+BOUNDED_URI = "urn:dynclient:spec-depth-bounded"
 Engine = Literal["auto", "rs", "python"]
 
 _ANCHORED = {name: f"^(?:{regex})$" for name, regex in PATTERNS.items()}
@@ -321,6 +324,10 @@ class SchemaEngine:
         self._py_registry: referencing.Registry[Any] | None = None
         self._cache: dict[str, Compiled] = {}
         self._lock = threading.Lock()
+        self._rs_document: Any = None  # the document as jsonschema-rs sees it (the rewrites above)
+        self._bounded_registry: Any = None  # False: the document cannot be bounded statically
+        self._bounded_copy: DepthBounded | None = None
+        self._bounded: dict[str, Callable[[Any], bool] | None] = {}
 
     # -- registries, built once on first use ---------------------------------------------
     def _python_registry(self) -> referencing.Registry[Any]:
@@ -342,6 +349,7 @@ class SchemaEngine:
             ]
             self._rs_registry = jsonschema_rs.Registry(resources)
             self._rs_left = used
+            self._rs_document = resources[0][1]
         return self._rs_registry
 
     def _rs_format_options(self, left: set[str]) -> dict[str, Any]:
@@ -401,6 +409,45 @@ class SchemaEngine:
         if key is not None:
             compiled = self._cache.setdefault(key, compiled)
         return compiled
+
+    def bounded(self, pointer: str) -> Callable[[Any], bool] | None:
+        """A jsonschema-rs verdict on the schema at ``pointer`` that is True only for a value
+        that is valid *and* nested at most ``MAX_DATA_DEPTH`` deep, in one walk (``_schema.depth``);
+        False says "invalid, or maybe too deep": measure and validate the usual way. None when
+        there is no such verdict (python engine, a document that cannot be bounded statically,
+        a schema that does not bound its value). Made once per pointer."""
+        if not self._use_rs:
+            return None
+        with self._lock:
+            if pointer in self._bounded:
+                return self._bounded[pointer]
+            registry = self._rust_registry()
+            if self._bounded_registry is None:
+                assert jsonschema_rs is not None
+                try:
+                    copy = depth_bounded(self._rs_document, MAX_DATA_DEPTH)
+                except (TypeError, ValueError):  # not plain JSON: no copy, the usual way
+                    copy = None
+                self._bounded_copy = copy
+                self._bounded_registry = (
+                    False if copy is None else jsonschema_rs.Registry([(BOUNDED_URI, copy.document)])
+                )
+            verdict: Callable[[Any], bool] | None = None
+            copy = self._bounded_copy
+            if copy is not None and registry is not None and copy.bounds(pointer):
+                assert jsonschema_rs is not None
+                try:
+                    verdict = jsonschema_rs.validator_for(
+                        {"$ref": BOUNDED_URI + pointer_to_fragment(pointer)},
+                        registry=self._bounded_registry,
+                        offline=True,
+                        **self._rs_format_options(set()),
+                        **self._rs_dialect_options(set()),
+                    ).is_valid
+                except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError):
+                    verdict = None  # the usual way still explains what is wrong
+            self._bounded[pointer] = verdict
+            return verdict
 
     def variant_validator(
         self,

@@ -19,8 +19,12 @@ __all__ = [
     "IN_PLACE_MAP",
     "IN_PLACE_ONE",
     "IN_VALUE",
+    "MEMBER_LIST",
+    "MEMBER_MAP",
+    "MEMBER_ONE",
     "NAME_MAPS",
     "NON_MONOTONIC",
+    "UNEVALUATED",
     "UNIONS",
     "document_children",
     "subschemas",
@@ -57,6 +61,13 @@ UNIONS = ("oneOf", "anyOf")
 IN_PLACE_LIST = ("allOf", "anyOf", "oneOf")
 IN_PLACE_ONE = ("not", "if", "then", "else")
 IN_PLACE_MAP = ("dependentSchemas",)
+#: Applicators whose subschemas apply to a member of the value, one level down (the rest of
+#: ``IN_VALUE``/``IN_LIST``/``IN_MAP`` apply to the value itself, or define, or name).
+MEMBER_ONE = ("additionalProperties", "items", "contains", "unevaluatedProperties", "unevaluatedItems")
+MEMBER_LIST = ("prefixItems",)
+MEMBER_MAP = ("properties", "patternProperties")
+#: Keywords whose meaning depends on what other keywords evaluated.
+UNEVALUATED = frozenset(MEMBER_ONE[3:])
 #: Keywords below which a schema that admits *more* can make the whole admit *less* (``not``
 #: and ``if`` invert, ``propertyNames`` and ``contains`` count): a relaxed copy keeps them strict.
 NON_MONOTONIC = frozenset({"not", "if", "propertyNames", "contains"})
