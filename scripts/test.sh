@@ -2,8 +2,8 @@
 # The test command: installs everything, then lint, type checks and the whole test suite under
 # branch coverage, whose floor (fail_under in pyproject.toml) it enforces.
 #
-# The whole suite runs as two pytest processes at once (the peer, property, typing and fake
-# suites; everything else), each under coverage, their data combined before the report: on 2
+# The whole suite runs as two pytest processes at once (the peer, property and stub suites;
+# everything else, about as long), each under coverage, their data combined before the report: on 2
 # cores that halves the wall time. Arguments go to pytest, and then one process runs just what
 # they select (a partial run falls below the coverage floor and says so).
 set -euo pipefail
@@ -14,8 +14,7 @@ echo "== mypy --strict (dynclient, tests, tools, bench)"; .venv/bin/mypy
 echo "== pytest, under branch coverage of dynclient/"
 .venv/bin/python -m coverage erase
 # shellcheck disable=SC2054
-GROUP_A=(tests/peers tests/test_property_*.py tests/test_stubs.py tests/test_fake_*.py tests/test_webhooks_*.py
-         tests/test_daily_*.py tests/test_bench_smoke.py tests/test_packaging.py)
+GROUP_A=(tests/peers tests/test_property_*.py tests/test_stubs.py)
 status=0
 if [ "$#" -gt 0 ]; then
   .venv/bin/python -m coverage run --parallel-mode -m pytest "$@" || status=$?
@@ -29,7 +28,7 @@ else
   pid_b=$!
   wait "$pid_a" || status_a=$?
   wait "$pid_b" || status_b=$?
-  echo "-- pytest: peers, properties, typing, fake, webhooks, daily use"; cat "$logs/a"
+  echo "-- pytest: peers, properties, stubs"; cat "$logs/a"
   echo "-- pytest: everything else"; cat "$logs/b"
   rm -rf "$logs"
   status_a=${status_a:-0}; status_b=${status_b:-0}
