@@ -56,6 +56,12 @@ _FROZEN_BELOW = (*sorted(NON_MONOTONIC), "oneOf")
 #: Keywords whose subschemas apply to the value itself (``propertyNames``: to its names).
 _IN_PLACE_ONE = (*IN_PLACE_ONE, "propertyNames")
 _CONTAINERS = frozenset({"object", "array"})
+#: How each applicator holds its subschemas: one, a list, a map of names to schemas.
+_KINDS: dict[str, str] = {
+    **dict.fromkeys((*_IN_PLACE_ONE, *MEMBER_ONE), "one"),
+    **dict.fromkeys((*IN_PLACE_LIST, *MEMBER_LIST), "list"),
+    **dict.fromkeys((*MEMBER_MAP, *IN_PLACE_MAP, "$defs", "definitions"), "map"),
+}
 
 
 class _Unbounded(Exception):
@@ -181,6 +187,7 @@ class _Graph:
         self.order: list[dict[str, Any]] = []
         self.frozen: set[int] = set()
         self.reach: dict[int, int] = {}
+        self._edges: dict[int, list[Any]] = {}
         self._post_order(list(_schema_roots(document)))
         for node in self.order:  # freeze what non-monotonic keywords reach, with all it reaches
             for key in _FROZEN_BELOW:
@@ -210,21 +217,26 @@ class _Graph:
         """Whether ``schema`` (in the copy) admits only values within the limit."""
         return self.reach_of(schema) is not None
 
-    def edges(self, node: dict[str, Any]) -> Iterator[Any]:
-        """The schemas ``node`` applies (to itself or its members) or defines (``$defs``)."""
-        if not UNEVALUATED.isdisjoint(node):
-            raise _Unbounded("unevaluated* keywords")
-        if "$ref" in node:
-            yield self.target(node)
-        for key in (*IN_PLACE_LIST, *MEMBER_LIST):
-            yield from _as_list(node.get(key))
-        for key in (*_IN_PLACE_ONE, *MEMBER_ONE):
-            if key in node:
-                yield node[key]
-        for key in (*MEMBER_MAP, *IN_PLACE_MAP, "$defs", "definitions"):
-            members = node.get(key)
-            if isinstance(members, dict):
-                yield from members.values()
+    def edges(self, node: dict[str, Any]) -> list[Any]:
+        """The schemas ``node`` applies (to itself or its members) or defines (``$defs``), as
+        the document had them (read once: the walk and the freezing both ask)."""
+        found = self._edges.get(id(node))
+        if found is None:
+            if not UNEVALUATED.isdisjoint(node):
+                raise _Unbounded("unevaluated* keywords")
+            found = [self.target(node)] if "$ref" in node else []
+            for key, value in node.items():
+                kind = _KINDS.get(key)
+                if kind is None:
+                    continue
+                if kind == "one":
+                    found.append(value)
+                elif kind == "list" and isinstance(value, list):
+                    found += value
+                elif kind == "map" and isinstance(value, dict):
+                    found += value.values()
+            self._edges[id(node)] = found
+        return found
 
     def _post_order(self, roots: list[Any]) -> None:
         """``order`` by an iterative depth-first walk (a long ``$ref`` chain cannot overflow)."""
@@ -233,13 +245,13 @@ class _Graph:
             if not isinstance(root, dict) or id(root) in done:
                 continue
             active = {id(root)}
-            stack: list[tuple[dict[str, Any], Iterator[Any]]] = [(root, self.edges(root))]
+            stack: list[tuple[dict[str, Any], Iterator[Any]]] = [(root, iter(self.edges(root)))]
             while stack:
                 node, pending = stack[-1]
                 for sub in pending:
                     if isinstance(sub, dict) and id(sub) not in done and id(sub) not in active:
                         active.add(id(sub))
-                        stack.append((sub, self.edges(sub)))
+                        stack.append((sub, iter(self.edges(sub))))
                         break
                 else:
                     stack.pop()
