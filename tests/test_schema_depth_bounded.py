@@ -258,3 +258,55 @@ def test_spec_files_are_untouched() -> None:
     )
     assert (ROOT / "specs" / "polar-customers.openapi.json").read_bytes() == before
     assert json.loads(before)["components"]["schemas"]["ListResource_Customer_"].get("additionalProperties") is None
+
+
+# -- what an adversarial review found (each was a counterexample or a crash before the fix) ----
+def _doc(**schemas: Any) -> dict[str, Any]:
+    return {"components": {"schemas": schemas}}
+
+
+X_ARRAY = {"type": "object", "properties": {"a": {"type": "array"}}}
+X_ALLOF = {"type": "object", "properties": {"a": {"allOf": [{}, {"type": "integer"}]}}}
+X_NESTED = {"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"type": "integer"}}}}}
+REF_A = {"$ref": "#/components/schemas/X/properties/a"}
+REVIEWED: dict[str, tuple[dict[str, Any], str, int]] = {
+    # a member replaced in its parent changed what a path $ref from under `not` named
+    "not-through-a-member-path": (_doc(X=X_ARRAY, N={"not": REF_A}), "N", 2),
+    "oneOf-through-a-member-path": (_doc(X=X_ARRAY, N={"oneOf": [REF_A, {"type": "array", "maxItems": 5}]}), "N", 2),
+    # a path that went through a replaced member landed on the depth chain
+    "path-shifted-onto-the-chain": (
+        _doc(X=X_ALLOF, F={"not": REF_A}, R={"$ref": "#/components/schemas/X/properties/a/allOf/1"}),
+        "R",
+        3,
+    ),
+    # a $ref looked up again in the changed copy: a raw error escaped
+    "ref-resolved-after-a-change": (
+        _doc(X=X_NESTED, F={"not": REF_A}, R={"$ref": "#/components/schemas/X/properties/a/properties/b"}),
+        "R",
+        3,
+    ),
+    # a $ref into data: the const value was rewritten as if it were a schema
+    "ref-into-const": (_doc(X={"const": {"type": "object"}}, Y={"$ref": "#/components/schemas/X/const"}), "Y", 3),
+}
+VALUES: list[Any] = [1, "s", [1], [[1]], [[[1]]], {"type": "object"}, {"a": [[1]]}, {"a": {"b": 1}}, {"a": 1}]
+
+
+@pytest.mark.parametrize("case", sorted(REVIEWED))
+def test_what_the_review_found_holds(case: str) -> None:
+    doc, name, limit = REVIEWED[case]
+    copy = depth_bounded(doc, limit)  # never raises
+    if copy is None or not copy.bounds(f"/components/schemas/{name}"):
+        return
+    ref = {"$ref": f"{URI}#/components/schemas/{name}"}
+    original = jsonschema_rs.validator_for(ref, registry=jsonschema_rs.Registry([(URI, doc)])).is_valid
+    bounded = jsonschema_rs.validator_for(ref, registry=jsonschema_rs.Registry([(URI, copy.document)])).is_valid
+    for value in VALUES:
+        if bounded(value):
+            assert original(value) and depth(value) <= limit, value
+
+
+def test_a_document_that_has_the_chain_key_already_gets_no_copy() -> None:
+    """The chain's key is the copy's own: a document using it is left to the usual way."""
+    doc = {DEPTH_KEY: {"d1": {"type": "integer"}}, **_doc(X={"$ref": f"#/{DEPTH_KEY}/d1"})}
+    assert depth_bounded(doc, 3) is None
+    assert depth_bounded(_doc(X={"const": {"type": "object"}}, Y={"$ref": "#/components/schemas/X/const"}), 3) is None

@@ -5,8 +5,9 @@ Walking a page to measure its depth costs a quarter of validating it, so this mo
 schema engine check the bound *during* its verdict: ``depth_bounded`` returns a copy of the
 document in which each schema that admits objects or arrays also bounds what it does not
 describe (an absent ``additionalProperties`` or ``items``, a ``true`` schema, a member whose
-schema cannot bound it) with a chain of "at most k deep" schemas, and says which schemas of the
-copy bound their value (``DepthBounded.bounds``). A value such a schema accepts is valid under
+schema cannot bound it) with a chain of "at most k deep" schemas, added as one more ``allOf``
+part (nothing is replaced: a ``$ref`` may name any part of a schema by its path), and says which
+schemas of the copy bound their value (``DepthBounded.bounds``). A value such a schema accepts is valid under
 the original *and* no deeper than the limit; one it refuses may still be fine (the bound is
 conservative), and the caller then measures and validates the usual way.
 
@@ -19,8 +20,10 @@ schema bounds its value only when each of its members is bounded by a schema tha
 (processed before it, so these form no cycle) or by the "at most k deep" chain, and k is chosen
 from the longest such descent (``_Graph.reach``). A recursive schema is simply not bounding
 (its users bound what they hold with the chain). A document with ``unevaluated*`` keywords
-(whose meaning an added ``additionalProperties`` would change) or a remote ``$ref`` gets no
-copy: None.
+(whose meaning an added ``additionalProperties`` would change), a remote ``$ref``, a ``$ref``
+into data (``const``, ``enum``, examples: a value, not a schema to add to) or a key of the
+chain's own gets no copy: None. (An adversarial review found five ways the first version broke
+these promises; ``tests/test_schema_depth_bounded.py`` keeps each as a case.)
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from .keywords import (
     MEMBER_ONE,
     NON_MONOTONIC,
     UNEVALUATED,
+    document_children,
 )
 from .pointer import ref_pointer, resolve_pointer
 from .types import declared_types, enum_values
@@ -89,17 +93,20 @@ class DepthBounded:
 def depth_bounded(document: Any, limit: int) -> DepthBounded | None:
     """A copy of ``document`` in which every schema that can admits only instances valid under
     the original and nested at most ``limit`` deep (see the module's docstring), or None."""
-    if not isinstance(document, dict) or limit < 1:
+    if not isinstance(document, dict) or limit < 1 or DEPTH_KEY in document:
         return None
-    copy: dict[str, Any] = json.loads(json.dumps(document))  # plain JSON: a spec always is
     try:
-        graph = _Graph(copy)
-    except _Unbounded:
+        copy: dict[str, Any] = json.loads(json.dumps(document))  # plain JSON: a loaded spec is
+    except (TypeError, ValueError, RecursionError):  # not JSON, or nested past the parser
         return None
     slots: list[dict[str, Any]] = []  # every "at most k deep" reference, k known at the end
-    for node in graph.order:  # children before parents (but for back edges of a recursion)
-        if id(node) not in graph.frozen:
-            _bound_node(node, graph, slots)
+    try:
+        graph = _Graph(copy)
+        for node in graph.order:  # children before parents (but for back edges of a recursion)
+            if id(node) not in graph.frozen:
+                _bound_node(node, graph, slots)
+    except _Unbounded:
+        return None
     reach = max((graph.reach[id(n)] for n in graph.order if id(n) in graph.reach), default=0)
     budget = limit - reach  # a bounding schema's value: at most reach levels above a chain's
     if budget < 0:
@@ -115,7 +122,13 @@ def depth_bounded(document: Any, limit: int) -> DepthBounded | None:
 
 
 def _bound_node(node: dict[str, Any], graph: _Graph, slots: list[dict[str, Any]]) -> None:
-    """Make ``node`` bound its value, when it can, and record how far its bound reaches."""
+    """Make ``node`` bound its value, when it can, and record how far its bound reaches.
+
+    Nothing of ``node`` is replaced (a ``$ref`` elsewhere may name any part of it by its path,
+    perhaps from a frozen place). An absent ``additionalProperties`` or ``items`` is added in
+    place (no path could name it); a member whose existing schema does not bound it is bounded
+    by one more ``allOf`` part, which mirrors ``node``'s member keywords where it must
+    (``true`` for the members bounded already), so each keyword covers the same members."""
     if _scalar_only(node):
         graph.reach[id(node)] = 0
         return
@@ -125,30 +138,53 @@ def _bound_node(node: dict[str, Any], graph: _Graph, slots: list[dict[str, Any]]
         return
     types = declared_types(node)
     below = [0]
+    part: dict[str, Any] = {}
+
+    def bound(sub: Any) -> Any:
+        """``true`` for a member bounded by ``sub`` itself (its reach noted), else a chain slot."""
+        reach = graph.reach_of(sub)
+        if reach is not None:
+            below.append(reach)
+            return True
+        slot: dict[str, Any] = {}
+        slots.append(slot)
+        return slot
+
+    def mirror(key: str, loose_only: bool) -> None:
+        members = node.get(key)
+        if isinstance(members, dict):
+            marks = {name: bound(sub) for name, sub in members.items()}
+            if not loose_only or any(m is not True for m in marks.values()):
+                part[key] = marks
+
     if types is None or "object" in types:
-        for key in MEMBER_MAP:
-            members = node.get(key)
-            if isinstance(members, dict):
-                for name, sub in list(members.items()):
-                    members[name] = _bounded_slot(sub, graph, slots, below)
-        node["additionalProperties"] = _bounded_slot(node.get("additionalProperties", True), graph, slots, below)
+        extra = node.get("additionalProperties")
+        loose_extra = "additionalProperties" in node and extra is not False and graph.reach_of(extra) is None
+        for key in MEMBER_MAP:  # every name when the part has its own additionalProperties
+            mirror(key, loose_only=not loose_extra)
+        if "additionalProperties" not in node:
+            node["additionalProperties"] = bound(True)
+        elif loose_extra:
+            part["additionalProperties"] = bound(extra)
+        elif extra is not False:
+            below.append(graph.reach_of(extra) or 0)
     if types is None or "array" in types:
-        items = node.get("prefixItems")
-        if isinstance(items, list):
-            node["prefixItems"] = [_bounded_slot(sub, graph, slots, below) for sub in items]
-        node["items"] = _bounded_slot(node.get("items", True), graph, slots, below)
+        rest = node.get("items")
+        loose_rest = "items" in node and rest is not False and graph.reach_of(rest) is None
+        prefix = node.get("prefixItems")
+        if isinstance(prefix, list):
+            marks = [bound(sub) for sub in prefix]
+            if loose_rest or any(m is not True for m in marks):
+                part["prefixItems"] = marks
+        if "items" not in node:
+            node["items"] = bound(True)
+        elif loose_rest:
+            part["items"] = bound(rest)
+        elif rest is not False:
+            below.append(graph.reach_of(rest) or 0)
+    if part:
+        node["allOf"] = [*_as_list(node.get("allOf")), part]
     graph.reach[id(node)] = 1 + max(below)
-
-
-def _bounded_slot(sub: Any, graph: _Graph, slots: list[dict[str, Any]], below: list[int]) -> Any:
-    """The schema of a member's slot, made to bound the member (``below``: the reaches seen)."""
-    reach = graph.reach_of(sub)
-    if reach is not None:
-        below.append(reach)
-        return sub
-    slot: dict[str, Any] = {}
-    slots.append(slot)
-    return slot if sub is True else {"allOf": [sub, slot]}
 
 
 def _scalar_only(node: dict[str, Any]) -> bool:
@@ -188,6 +224,8 @@ class _Graph:
         self.frozen: set[int] = set()
         self.reach: dict[int, int] = {}
         self._edges: dict[int, list[Any]] = {}
+        self._targets: dict[int, Any] = {}
+        self._structure = _structure(document)
         self._post_order(list(_schema_roots(document)))
         for node in self.order:  # freeze what non-monotonic keywords reach, with all it reaches
             for key in _FROZEN_BELOW:
@@ -195,14 +233,24 @@ class _Graph:
                     self._freeze(sub)
 
     def target(self, node: dict[str, Any]) -> Any:
+        """What ``node``'s ``$ref`` names, resolved once (before any part is added anywhere).
+        A reference into data (``const``, ``enum``, ``default``, examples, ``x-`` extensions),
+        whose value a change would alter, is refused like a remote one."""
+        key = id(node)
+        if key in self._targets:
+            return self._targets[key]
         ref = node["$ref"]
         pointer = ref_pointer(ref) if isinstance(ref, str) else None
         if pointer is None:
             raise _Unbounded(f"a remote reference {ref!r}")
         try:
-            return resolve_pointer(self.document, pointer)
+            found = resolve_pointer(self.document, pointer)
         except SpecError:  # a document that loaded has none; never fail here
             raise _Unbounded(ref) from None
+        if isinstance(found, (dict, list)) and id(found) not in self._structure:
+            raise _Unbounded(f"a reference into data {ref!r}")
+        self._targets[key] = found
+        return found
 
     def reach_of(self, schema: Any) -> int | None:
         """How many levels ``schema`` spans above the chain, if it bounds its value; else None."""
@@ -268,6 +316,29 @@ class _Graph:
                 continue
             self.frozen.add(id(node))
             stack.extend(self.edges(node))
+
+
+def _structure(document: dict[str, Any]) -> set[int]:
+    """The ids of the document's objects and lists that are not data: everything the toolkit's
+    document walk enters (``document_children``: no ``const``, ``enum``, examples, defaults or
+    ``x-`` extensions)."""
+    seen: set[int] = set()
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        if isinstance(node, dict):
+            seen.add(id(node))
+            for _key, value, is_map in document_children(node):
+                if is_map:  # the map itself stays out: a name map is not a schema to add to
+                    stack.extend(v for v in value.values() if isinstance(v, (dict, list)))
+                else:
+                    stack.append(value)
+        elif isinstance(node, list):
+            seen.add(id(node))
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return seen
 
 
 def _as_list(value: Any) -> list[Any]:
