@@ -58,6 +58,7 @@ __all__ = [
 SPEC_URI = "urn:dynclient:spec"
 #: the depth-bounded copy of the document jsonschema-rs may also see (``SchemaEngine.bounded``)
 BOUNDED_URI = "urn:dynclient:spec-depth-bounded"
+_NOT_MADE = object()
 Engine = Literal["auto", "rs", "python"]
 
 _ANCHORED = {name: f"^(?:{regex})$" for name, regex in PATTERNS.items()}
@@ -325,8 +326,8 @@ class SchemaEngine:
         self._cache: dict[str, Compiled] = {}
         self._lock = threading.Lock()
         self._rs_document: Any = None  # the document as jsonschema-rs sees it (the rewrites above)
-        self._bounded_registry: Any = None  # False: the document cannot be bounded statically
-        self._bounded_copy: DepthBounded | None = None
+        # (the depth-bounded copy, its registry), made on first use; None: no copy can be made
+        self._bounded_source: Any = _NOT_MADE  # tuple[DepthBounded, Registry] | None once made
         self._bounded: dict[str, Callable[[Any], bool] | None] = {}
 
     # -- registries, built once on first use ---------------------------------------------
@@ -421,25 +422,21 @@ class SchemaEngine:
         with self._lock:
             if pointer in self._bounded:
                 return self._bounded[pointer]
-            registry = self._rust_registry()
-            if self._bounded_registry is None:
+            if self._bounded_source is _NOT_MADE:
+                self._rust_registry()  # the document as jsonschema-rs sees it: the copy starts there
+                copy = depth_bounded(self._rs_document, MAX_DATA_DEPTH)
                 assert jsonschema_rs is not None
-                try:
-                    copy = depth_bounded(self._rs_document, MAX_DATA_DEPTH)
-                except (TypeError, ValueError):  # not plain JSON: no copy, the usual way
-                    copy = None
-                self._bounded_copy = copy
-                self._bounded_registry = (
-                    False if copy is None else jsonschema_rs.Registry([(BOUNDED_URI, copy.document)])
+                self._bounded_source = (
+                    None if copy is None else (copy, jsonschema_rs.Registry([(BOUNDED_URI, copy.document)]))
                 )
             verdict: Callable[[Any], bool] | None = None
-            copy = self._bounded_copy
-            if copy is not None and registry is not None and copy.bounds(pointer):
+            source: tuple[DepthBounded, Any] | None = self._bounded_source
+            if source is not None and source[0].bounds(pointer):
                 assert jsonschema_rs is not None
                 try:
                     verdict = jsonschema_rs.validator_for(
                         {"$ref": BOUNDED_URI + pointer_to_fragment(pointer)},
-                        registry=self._bounded_registry,
+                        registry=source[1],
                         offline=True,
                         **self._rs_format_options(set()),
                         **self._rs_dialect_options(set()),

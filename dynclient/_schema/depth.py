@@ -150,38 +150,37 @@ def _bound_node(node: dict[str, Any], graph: _Graph, slots: list[dict[str, Any]]
         slots.append(slot)
         return slot
 
-    def mirror(key: str, loose_only: bool) -> None:
+    def loose(key: str) -> bool:
+        """Whether ``node`` has ``key`` (``additionalProperties``, ``items``: the members no
+        other keyword names) with a schema that does not bound those members."""
+        return key in node and node[key] is not False and graph.reach_of(node[key]) is None
+
+    def mirror(key: str, every: bool) -> None:
+        """``key``'s members (a name map or a list) in the part: all of them when the part has
+        its own ``rest`` keyword (so it covers the same members), else only if one is loose."""
         members = node.get(key)
         if isinstance(members, dict):
-            marks = {name: bound(sub) for name, sub in members.items()}
-            if not loose_only or any(m is not True for m in marks.values()):
-                part[key] = marks
+            marks: Any = {name: bound(sub) for name, sub in members.items()}
+            values = marks.values()
+        elif isinstance(members, list):
+            marks = values = [bound(sub) for sub in members]
+        else:
+            return
+        if every or any(m is not True for m in values):
+            part[key] = marks
 
-    if types is None or "object" in types:
-        extra = node.get("additionalProperties")
-        loose_extra = "additionalProperties" in node and extra is not False and graph.reach_of(extra) is None
-        for key in MEMBER_MAP:  # every name when the part has its own additionalProperties
-            mirror(key, loose_only=not loose_extra)
-        if "additionalProperties" not in node:
-            node["additionalProperties"] = bound(True)
-        elif loose_extra:
-            part["additionalProperties"] = bound(extra)
-        elif extra is not False:
-            below.append(graph.reach_of(extra) or 0)
-    if types is None or "array" in types:
-        rest = node.get("items")
-        loose_rest = "items" in node and rest is not False and graph.reach_of(rest) is None
-        prefix = node.get("prefixItems")
-        if isinstance(prefix, list):
-            marks = [bound(sub) for sub in prefix]
-            if loose_rest or any(m is not True for m in marks):
-                part["prefixItems"] = marks
-        if "items" not in node:
-            node["items"] = bound(True)
-        elif loose_rest:
-            part["items"] = bound(rest)
-        elif rest is not False:
-            below.append(graph.reach_of(rest) or 0)
+    def rest(key: str) -> None:
+        if key not in node:
+            node[key] = bound(True)  # a new key: no path could name it
+        elif node[key] is not False and (mark := bound(node[key])) is not True:
+            part[key] = mark
+
+    for kind, named, rest_key in (("object", MEMBER_MAP, "additionalProperties"), ("array", MEMBER_LIST, "items")):
+        if types is None or kind in types:
+            every = loose(rest_key)
+            for key in named:
+                mirror(key, every)
+            rest(rest_key)
     if part:
         node["allOf"] = [*_as_list(node.get("allOf")), part]
     graph.reach[id(node)] = 1 + max(below)
